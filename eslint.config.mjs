@@ -1,0 +1,43 @@
+// One lint config for the repo. Rules that encode the house style:
+// - the mini-program imports lodash per method only (upload size),
+// - utils/request.ts is the only caller of my.request,
+// - no console output of any kind in shipped mini-program and H5 code (personal data must not reach logs).
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const miniProgramSources = ['app.ts', 'pages/**/*.ts', 'utils/**/*.ts', 'services/**/*.ts', 'config/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '**/dist/', 'data/', 'coverage/', 'artifacts/', 'bench/results.json'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: miniProgramSources,
+    languageOptions: { globals: { my: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', getApp: 'readonly', getCurrentPages: 'readonly' } },
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': ['error', { paths: [{ name: 'lodash', message: "Import one method: 'lodash/debounce'." }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='my'][property.name='request']", message: 'Only utils/request.ts calls my.request.' },
+      ],
+    },
+  },
+  {
+    files: ['utils/request.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['h5/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-console': 'error' },
+  },
+);

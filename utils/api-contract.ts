@@ -1,0 +1,76 @@
+/**
+ * The merchant backend's HTTP contract, as types. The server's route schemas, the
+ * mini-program's services/merchant.ts and the H5 page's client all name these, so a
+ * change to the contract fails type-checking on every side at once.
+ */
+import { ApiErrorCode } from './error-codes';
+import { CertType } from './identity';
+
+/** A verification's state, from Alipay's own record (alipay.user.certify.open.query). */
+export type VerificationStatus = 'PENDING' | 'PASSED' | 'FAILED' | 'EXPIRED';
+
+/** `POST /api/sessions` */
+export interface CreateSessionRequest {
+  /** From my.getAuthCode({scopes: 'auth_base'}) or the auth_base OAuth redirect. */
+  authCode: string;
+}
+
+/** `201` answer of `POST /api/sessions` */
+export interface CreateSessionResponse {
+  /** Sent back as `Authorization: Bearer <token>`. */
+  token: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
+/** `POST /api/verifications` (Bearer; optional `Idempotency-Key: <uuid>`) */
+export interface CreateVerificationRequest {
+  certName: string;
+  certNo: string;
+  /** Defaults to the type the number implies; when given it must agree with it. */
+  certType?: CertType;
+  /** Alipay `biz_code`, from the server's allowlist; default `FACE`. */
+  bizCode?: string;
+}
+
+/** `201` answer of `POST /api/verifications` */
+export interface CreateVerificationResponse {
+  verificationId: string;
+  certifyId: string;
+  /** The signed alipay.user.certify.open.certify URL (pageExecute, GET). */
+  url: string;
+  /** ISO 8601: when the certifyId stops being usable (23 hours after initialize). */
+  expiresAt: string;
+}
+
+/** `200` answer of `GET /api/verifications/:verificationId` (Bearer) */
+export interface VerificationView {
+  verificationId: string;
+  status: VerificationStatus;
+  /** For display only, e.g. `110***********002X`. */
+  certNoMasked: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/** Every non-2xx answer. */
+export interface ApiErrorBody {
+  error: {
+    code: ApiErrorCode;
+    message: string;
+  };
+}
+
+/** Alipay asks for the certify URL to be used within this long of initialize. */
+export const CERTIFY_ID_LIFETIME_MS = 23 * 60 * 60 * 1000;
+
+/**
+ * `GET /api/client-config` (no auth): what the H5 page needs before it can log in.
+ * In emulator mode the authorize URL is the emulator's copy of Alipay's auth_base page.
+ */
+export interface ClientConfig {
+  mode: 'emulator' | 'alipay';
+  appId: string;
+  /** Alipay's auth_base OAuth page; the H5 page adds app_id, scope and redirect_uri. */
+  oauthAuthorizeUrl: string;
+}

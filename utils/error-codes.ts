@@ -1,0 +1,46 @@
+/**
+ * Every failure code in the product. The same code names the same failure on every
+ * layer: the shared validator, the backend's `{error: {code, message}}` body, the
+ * mini-program's `ApiError` and the H5 page. Programs branch on codes; messages are
+ * for people and may change.
+ */
+
+/** Why a name or an ID number was refused (see utils/identity.ts). */
+export type IdentityErrorCode =
+  | 'CERT_NO_REQUIRED'
+  | 'CERT_NO_FORMAT'
+  | 'CERT_NO_LEGACY_15'
+  | 'CERT_NO_REGION'
+  | 'CERT_NO_BIRTH_DATE'
+  | 'CERT_NO_CHECKSUM'
+  | 'CERT_TYPE_MISMATCH'
+  | 'CERT_NAME_REQUIRED'
+  | 'CERT_NAME_TOO_LONG'
+  | 'CERT_NAME_CHARSET'
+  | 'CERT_NAME_DOT';
+
+/** Failures the backend answers with, besides identity ones. */
+export type ServerErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'BIZ_CODE_NOT_ALLOWED'
+  | 'UNAUTHORIZED'
+  | 'AUTH_CODE_INVALID'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_REJECTED'
+  | 'UPSTREAM_UNVERIFIED'
+  | 'INTERNAL_ERROR';
+
+/** Every code an API error body may carry. */
+export type ApiErrorCode = IdentityErrorCode | ServerErrorCode;
+
+/** Failures only a client can see: the request never got a usable answer. */
+export type ClientErrorCode = 'NETWORK_ERROR' | 'REQUEST_TIMEOUT' | 'BAD_RESPONSE';
+
+/** Every code a client (mini-program or H5) may have to handle. */
+export type ErrorCode = ApiErrorCode | ClientErrorCode;
