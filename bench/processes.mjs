@@ -1,0 +1,104 @@
+// The processes under measurement: the backend and the gateway emulator, each in its own
+// process so the emulator's CPU never counts as the server's. Their CPU time and peak RSS
+// are read from /proc (Linux): the issue asks for the server's process.cpuUsage() delta,
+// which only the process itself can call; /proc/<pid>/stat utime+stime is the same
+// counter (all threads, user + system) read from outside, at clock-tick resolution.
+import { spawn, execFileSync } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { request } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const clockTicksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** Asks the kernel for a free TCP port on the loopback interface. */
+export function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One HTTP GET; resolves with the status code, rejects on a socket error. */
+function getStatus(url) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode));
+    });
+    req.once('timeout', () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Starts `node <script>` with `env`, its output appended to `logPath`, and resolves once
+ * `readyUrl` answers any HTTP status below 500. Rejects if the process exits first or
+ * is not ready within `timeoutMs`.
+ * @param {{ name: string, script: string, env: Record<string, string>, logPath: string,
+ *   readyUrl: string, nodeArgs?: string[], timeoutMs?: number }} options
+ */
+export async function startNodeProcess({ name, script, env, logPath, readyUrl, nodeArgs = [], timeoutMs = 15_000 }) {
+  const log = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let exited = null;
+  child.once('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`${name} exited during start-up (code ${exited.code}, signal ${exited.signal}); see ${logPath}`);
+    try {
+      const status = await getStatus(readyUrl);
+      if (status < 500) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not answer ${readyUrl} within ${timeoutMs} ms; see ${logPath}`);
+    }
+    await delay(50);
+  }
+  return { name, child, pid: child.pid, logPath, hasExited: () => exited !== null };
+}
+
+/**
+ * Stops a started process: SIGTERM (graceful shutdown, which also lets `--cpu-prof`
+ * write its profile), then SIGKILL after `graceMs`.
+ */
+export async function stopNodeProcess(started, graceMs = 5000) {
+  if (!started || started.hasExited()) return;
+  const exited = new Promise((resolve) => started.child.once('exit', resolve));
+  started.child.kill('SIGTERM');
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** CPU time (user + system, every thread) the process has used so far, in ms. */
+export function readProcessCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name (which may contain spaces);
+  // utime and stime are fields 14 and 15 of the whole line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / clockTicksPerSecond;
+}
+
+/** Peak resident set size since the process started (VmHWM), in bytes. */
+export function readPeakRssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
