@@ -1,0 +1,220 @@
+/**
+ * Every piece of text the H5 page shows, in zh-CN (what users see) with the en-US table
+ * beside it. Field refusals come from utils/identity.ts so the page, the mini-program and
+ * the server word them identically; this file holds the rest.
+ */
+import { IdentityErrorCode, ErrorCode } from '../../utils/error-codes';
+import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
+
+export type Locale = 'zh-CN' | 'en-US';
+
+/** Keys of the static text in index.html (`data-copy="…"`) and of the page's messages. */
+export interface PageCopy {
+  documentTitle: string;
+  title: string;
+  intro: string;
+  nameLabel: string;
+  namePlaceholder: string;
+  certNoLabel: string;
+  certNoPlaceholder: string;
+  certNoHint: string;
+  consentLabel: string;
+  consentRequired: string;
+  submit: string;
+  privacyNote: string;
+  noScript: string;
+  signingIn: string;
+  preparing: string;
+  waitingForAlipay: string;
+  confirming: string;
+  cancelledNotice: string;
+  passedTitle: string;
+  passedMessage: string;
+  failedTitle: string;
+  failedMessage: string;
+  expiredTitle: string;
+  expiredMessage: string;
+  notFinishedTitle: string;
+  notFinishedMessage: string;
+  stillProcessingTitle: string;
+  stillProcessingMessage: string;
+  networkTitle: string;
+  networkMessage: string;
+  upgradeTitle: string;
+  upgradeMessage: string;
+  openInAlipayTitle: string;
+  openInAlipayMessage: string;
+  errorTitle: string;
+  certNoMaskedLabel: string;
+  errorCodeLabel: string;
+  actionRefresh: string;
+  actionRetryCertify: string;
+  actionStartOver: string;
+  actionReload: string;
+}
+
+export const PAGE_COPY_ZH_CN: PageCopy = {
+  documentTitle: '实名身份验证',
+  title: '实名身份验证',
+  intro: '请填写与证件一致的姓名和证件号码，随后由支付宝进行人脸验证。',
+  nameLabel: '姓名',
+  namePlaceholder: '与证件上的姓名一致',
+  certNoLabel: '证件号码',
+  certNoPlaceholder: '18 位证件号码',
+  certNoHint: '支持居民身份证、港澳台居民居住证和外国人永久居留身份证',
+  consentLabel: '我同意将姓名和证件号码提供给支付宝，仅用于本次身份验证',
+  consentRequired: '请先阅读并勾选同意',
+  submit: '开始验证',
+  privacyNote: '本页面不会保存您的姓名和证件号码。',
+  noScript: '请启用 JavaScript 后再使用本页面。',
+  signingIn: '正在登录…',
+  preparing: '正在准备验证…',
+  waitingForAlipay: '正在连接支付宝…',
+  confirming: '正在确认验证结果…',
+  cancelledNotice: '您已取消验证，可以核对信息后重新开始。',
+  passedTitle: '验证通过',
+  passedMessage: '您的身份已通过支付宝验证。',
+  failedTitle: '验证未通过',
+  failedMessage: '人脸验证未通过。请确认是本人操作，并在光线充足处重试。',
+  expiredTitle: '验证已过期',
+  expiredMessage: '本次验证已超过有效期，请重新开始。',
+  notFinishedTitle: '验证尚未完成',
+  notFinishedMessage: '您可能中途退出了人脸验证。可以刷新结果，或重新开始验证。',
+  stillProcessingTitle: '结果确认中',
+  stillProcessingMessage: '支付宝还没有返回最终结果，请稍后刷新。',
+  networkTitle: '网络异常',
+  networkMessage: '与支付宝的连接中断了，请检查网络后重试。',
+  upgradeTitle: '请升级支付宝',
+  upgradeMessage: '当前支付宝版本过低，无法进行人脸验证。请升级到 10.1.32 或更高版本后重新打开本页面。',
+  openInAlipayTitle: '请在支付宝中打开',
+  openInAlipayMessage: '人脸验证只能在支付宝 App 内完成。请用支付宝扫一扫或在支付宝中打开本页面。',
+  errorTitle: '出了点问题',
+  certNoMaskedLabel: '证件号码',
+  errorCodeLabel: '错误码',
+  actionRefresh: '刷新结果',
+  actionRetryCertify: '重试',
+  actionStartOver: '重新开始',
+  actionReload: '重新加载',
+};
+
+export const PAGE_COPY_EN_US: PageCopy = {
+  documentTitle: 'Identity verification',
+  title: 'Identity verification',
+  intro: 'Enter your name and ID number exactly as on your ID; Alipay then checks your face.',
+  nameLabel: 'Name',
+  namePlaceholder: 'As on your ID',
+  certNoLabel: 'ID number',
+  certNoPlaceholder: '18-character ID number',
+  certNoHint: 'Resident ID cards, residence permits for Hong Kong, Macau and Taiwan residents, and foreigner permanent residence ID cards',
+  consentLabel: 'I agree to give my name and ID number to Alipay for this verification only',
+  consentRequired: 'Read and tick the consent box first',
+  submit: 'Start verification',
+  privacyNote: 'This page does not keep your name or ID number.',
+  noScript: 'Turn on JavaScript to use this page.',
+  signingIn: 'Signing in…',
+  preparing: 'Preparing the verification…',
+  waitingForAlipay: 'Connecting to Alipay…',
+  confirming: 'Confirming the result…',
+  cancelledNotice: 'You cancelled the verification. Check your details and start again.',
+  passedTitle: 'Verified',
+  passedMessage: 'Alipay has verified your identity.',
+  failedTitle: 'Not verified',
+  failedMessage: 'The face check did not pass. Make sure it is you, find good light, and try again.',
+  expiredTitle: 'Verification expired',
+  expiredMessage: 'This verification is past its validity period. Start again.',
+  notFinishedTitle: 'Not finished yet',
+  notFinishedMessage: 'You may have left the face check early. Refresh the result, or start again.',
+  stillProcessingTitle: 'Confirming',
+  stillProcessingMessage: 'Alipay has not sent the final result yet. Refresh in a moment.',
+  networkTitle: 'Network problem',
+  networkMessage: 'The connection to Alipay dropped. Check your network and try again.',
+  upgradeTitle: 'Update Alipay',
+  upgradeMessage: 'This Alipay version is too old for the face check. Update to 10.1.32 or later and open this page again.',
+  openInAlipayTitle: 'Open in Alipay',
+  openInAlipayMessage: 'The face check only works inside the Alipay app. Scan or open this page in Alipay.',
+  errorTitle: 'Something went wrong',
+  certNoMaskedLabel: 'ID number',
+  errorCodeLabel: 'Error code',
+  actionRefresh: 'Refresh result',
+  actionRetryCertify: 'Try again',
+  actionStartOver: 'Start again',
+  actionReload: 'Reload',
+};
+
+/** Failures the page reports outside a field: what happened, and what to do. */
+export type PageErrorCode = Exclude<ErrorCode, IdentityErrorCode> | 'BRIDGE_ERROR' | 'CERTIFY_FAILED';
+
+export const ERROR_MESSAGES_ZH_CN: Readonly<Record<PageErrorCode, string>> = {
+  VALIDATION_FAILED: '提交的信息格式不正确，请核对后重试。',
+  UNSUPPORTED_MEDIA_TYPE: '请求格式有误，请刷新页面后重试。',
+  PAYLOAD_TOO_LARGE: '提交的内容过长，请核对后重试。',
+  BIZ_CODE_NOT_ALLOWED: '暂不支持该验证方式。',
+  UNAUTHORIZED: '登录已过期，请重新进入本页面。',
+  AUTH_CODE_INVALID: '支付宝登录未成功，请重新加载页面。',
+  NOT_FOUND: '没有找到这次验证，请重新开始。',
+  RATE_LIMITED: '操作太频繁，请稍后再试。',
+  IDEMPOTENCY_MISMATCH: '请求重复提交，请重新开始。',
+  UPSTREAM_TIMEOUT: '支付宝响应超时，请稍后重试。',
+  UPSTREAM_UNAVAILABLE: '支付宝服务暂时不可用，请稍后重试。',
+  UPSTREAM_REJECTED: '支付宝拒绝了本次验证请求，请核对信息后重试。',
+  UPSTREAM_UNVERIFIED: '无法确认支付宝的应答，请稍后重试。',
+  INTERNAL_ERROR: '服务暂时不可用，请稍后重试。',
+  NETWORK_ERROR: '网络不给力，请检查网络后重试。',
+  REQUEST_TIMEOUT: '请求超时，请检查网络后重试。',
+  BAD_RESPONSE: '服务返回了无法识别的内容，请稍后重试。',
+  BRIDGE_ERROR: '无法打开支付宝人脸验证，请升级支付宝后重试。',
+  CERTIFY_FAILED: '支付宝无法完成人脸验证，请稍后重试。',
+};
+
+export const ERROR_MESSAGES_EN_US: Readonly<Record<PageErrorCode, string>> = {
+  VALIDATION_FAILED: 'The details sent were not in the right format. Check them and try again.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request was malformed. Reload the page and try again.',
+  PAYLOAD_TOO_LARGE: 'What you entered is too long. Check it and try again.',
+  BIZ_CODE_NOT_ALLOWED: 'This kind of verification is not available.',
+  UNAUTHORIZED: 'Your sign-in has expired. Open this page again.',
+  AUTH_CODE_INVALID: 'Signing in with Alipay did not work. Reload the page.',
+  NOT_FOUND: 'This verification was not found. Start again.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  IDEMPOTENCY_MISMATCH: 'This request was sent twice with different details. Start again.',
+  UPSTREAM_TIMEOUT: 'Alipay took too long to answer. Try again later.',
+  UPSTREAM_UNAVAILABLE: 'Alipay is unavailable right now. Try again later.',
+  UPSTREAM_REJECTED: 'Alipay refused this verification. Check your details and try again.',
+  UPSTREAM_UNVERIFIED: "Alipay's answer could not be verified. Try again later.",
+  INTERNAL_ERROR: 'The service is unavailable right now. Try again later.',
+  NETWORK_ERROR: 'The network is not responding. Check it and try again.',
+  REQUEST_TIMEOUT: 'The request timed out. Check your network and try again.',
+  BAD_RESPONSE: 'The service sent an answer we could not read. Try again later.',
+  BRIDGE_ERROR: 'The Alipay face check could not open. Update Alipay and try again.',
+  CERTIFY_FAILED: 'Alipay could not complete the face check. Try again later.',
+};
+
+/** Everything one locale shows. */
+export interface CopyBundle {
+  locale: Locale;
+  page: PageCopy;
+  errors: Readonly<Record<PageErrorCode, string>>;
+  identity: Readonly<Record<IdentityErrorCode, string>>;
+}
+
+const BUNDLES: Readonly<Record<Locale, CopyBundle>> = {
+  'zh-CN': { locale: 'zh-CN', page: PAGE_COPY_ZH_CN, errors: ERROR_MESSAGES_ZH_CN, identity: IDENTITY_MESSAGES_ZH_CN },
+  'en-US': { locale: 'en-US', page: PAGE_COPY_EN_US, errors: ERROR_MESSAGES_EN_US, identity: IDENTITY_MESSAGES_EN_US },
+};
+
+/**
+ * The locale to show, from the browser's preferred languages in order: the first
+ * Chinese or English entry wins, and anything else gets zh-CN, the product's language.
+ */
+export function pickLocale(preferred: readonly string[]): Locale {
+  for (let index = 0; index < preferred.length; index += 1) {
+    const language = preferred[index].toLowerCase();
+    if (language === 'zh' || language.indexOf('zh-') === 0) return 'zh-CN';
+    if (language === 'en' || language.indexOf('en-') === 0) return 'en-US';
+  }
+  return 'zh-CN';
+}
+
+/** The copy for a locale. */
+export function getCopy(locale: Locale): CopyBundle {
+  return BUNDLES[locale];
+}

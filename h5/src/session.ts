@@ -1,0 +1,114 @@
+/**
+ * Signing in with Alipay's auth_base OAuth redirect, and what the page keeps between
+ * page loads. Only two things are stored, both in sessionStorage (gone with the tab):
+ * the backend's session token and the id of the verification in progress. A person's
+ * name and ID number are never stored anywhere.
+ *
+ * @see https://opendocs.alipay.com/open/284/web (auth_base: publicAppAuthorize.htm, redirect_uri, auth_code)
+ * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (what the backend does with the auth_code)
+ */
+import { ClientConfig, CreateSessionResponse } from '../../utils/api-contract';
+
+/** Query parameters Alipay appends to redirect_uri; removed from the address bar after sign-in. */
+export const OAUTH_RETURN_PARAMS = ['auth_code', 'app_id', 'source', 'scope'] as const;
+
+/** The authorize URL that sends the user to Alipay (or the emulator) and back to `returnTo`. */
+export function buildAuthorizeUrl(config: ClientConfig, returnTo: string): string {
+  const url = new URL(config.oauthAuthorizeUrl, returnTo);
+  url.searchParams.set('app_id', config.appId);
+  url.searchParams.set('scope', 'auth_base');
+  url.searchParams.set('redirect_uri', returnTo);
+  return url.toString();
+}
+
+/** The auth code a returning redirect carries, and the same address without the OAuth parameters. */
+export interface OAuthReturn {
+  authCode: string | null;
+  cleanUrl: string;
+}
+
+/** Reads `auth_code` from `href` and strips every parameter Alipay's redirect added. */
+export function readOAuthReturn(href: string): OAuthReturn {
+  const url = new URL(href);
+  const authCode = url.searchParams.get('auth_code');
+  OAUTH_RETURN_PARAMS.forEach((name) => url.searchParams.delete(name));
+  return { authCode: authCode && authCode.length > 0 ? authCode : null, cleanUrl: url.toString() };
+}
+
+const SESSION_KEY = 'identity-verify.session';
+const PENDING_KEY = 'identity-verify.pending-verification';
+
+/** The backend session the page holds. */
+export interface StoredSession {
+  token: string;
+  expiresAt: string;
+}
+
+/** The storage and clock the session store uses; the page passes sessionStorage and Date.now. */
+export interface SessionStoreDeps {
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  now(): number;
+}
+
+/** Reads and writes the token and the pending verification id. */
+export interface SessionStore {
+  /** The stored session when it has more than a minute left, else null. */
+  readSession(): StoredSession | null;
+  saveSession(session: CreateSessionResponse): void;
+  clearSession(): void;
+  readPendingVerificationId(): string | null;
+  savePendingVerificationId(verificationId: string): void;
+  clearPendingVerificationId(): void;
+}
+
+/** A token this close to expiry is treated as gone, so a request never races the expiry. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/** Builds the store. Storage failures (private mode, quota) degrade to "nothing stored". */
+export function createSessionStore(deps: SessionStoreDeps): SessionStore {
+  const read = (key: string): string | null => {
+    try {
+      return deps.storage.getItem(key);
+    } catch {
+      return null;
+    }
+  };
+  const write = (key: string, value: string | null): void => {
+    try {
+      if (value === null) deps.storage.removeItem(key);
+      else deps.storage.setItem(key, value);
+    } catch {
+      // Without storage the user signs in again on the next load; nothing else breaks.
+    }
+  };
+  return {
+    readSession() {
+      const raw = read(SESSION_KEY);
+      if (!raw) return null;
+      try {
+        const parsed = JSON.parse(raw) as Partial<StoredSession>;
+        if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'string') return null;
+        const expiresAt = Date.parse(parsed.expiresAt);
+        if (!isFinite(expiresAt) || expiresAt - EXPIRY_MARGIN_MS <= deps.now()) return null;
+        return { token: parsed.token, expiresAt: parsed.expiresAt };
+      } catch {
+        return null;
+      }
+    },
+    saveSession(session) {
+      write(SESSION_KEY, JSON.stringify({ token: session.token, expiresAt: session.expiresAt }));
+    },
+    clearSession() {
+      write(SESSION_KEY, null);
+    },
+    readPendingVerificationId() {
+      return read(PENDING_KEY);
+    },
+    savePendingVerificationId(verificationId) {
+      write(PENDING_KEY, verificationId);
+    },
+    clearPendingVerificationId() {
+      write(PENDING_KEY, null);
+    },
+  };
+}
