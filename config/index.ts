@@ -1,0 +1,18 @@
+/**
+ * The mini-program's one configuration place. Change API_BASE_URL to point the app at
+ * another backend (see README, "Point it at a backend").
+ *
+ * - Simulator in minidev or the Alipay IDE on this machine: `http://127.0.0.1:3000`
+ *   (the server's default PORT).
+ * - A phone on the same network: start the server with `HOST=0.0.0.0` and use this
+ *   machine's LAN address, e.g. `http://192.168.1.20:3000`, with the IDE's
+ *   "ignore request domain check" option on for preview builds.
+ * - Release builds: an HTTPS origin on the domain whitelist of the Alipay open
+ *   platform (开发设置 > 服务器域名白名单); my.request refuses anything else.
+ *
+ * @see https://opendocs.alipay.com/mini/api/owycmh (my.request: HTTPS and the domain whitelist)
+ */
+export const API_BASE_URL = 'http://127.0.0.1:3000';
+
+/** How long one backend call may take before the user is told, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 10000;

@@ -1,0 +1,212 @@
+/**
+ * The result page shows only what the server says (`GET /api/verifications/:id`):
+ * a 9000 on the client is a hint, never proof. PENDING is polled with backoff for
+ * about 15 seconds, then "still processing" with a refresh button. After a 6002 the
+ * user may retry with the same certifyId and URL while they are valid, which costs no
+ * new initialize.
+ *
+ * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
+ * @see https://opendocs.alipay.com/mini/api/kc5zbx (my.navigateBack)
+ * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
+ */
+import { VerificationStatus } from '../../utils/api-contract';
+import { CertifyBridgeError, startCertify } from '../../utils/certify-bridge';
+import { CertifyOutcome } from '../../utils/certify-outcome';
+import { describeErrorCode } from '../../utils/error-messages';
+import { clearPendingVerificationId } from '../../utils/pending-verification';
+import { ApiError } from '../../utils/request';
+import { TimerHandle, startTimer, stopTimer } from '../../utils/timers';
+import { findUsableCertifyTicket, forgetCertifyTicket } from '../../services/certify-tickets';
+import { getVerification } from '../../services/merchant';
+import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
+
+/**
+ * Waits between status lookups while PENDING: lookups at 0, 1, 3, 7 and 15 seconds,
+ * then "still processing". Short at first (the query usually settles within a second
+ * of the face check), then backing off so a slow gateway is not hammered.
+ */
+export const POLL_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000];
+
+export const VERIFY_PAGE = '/pages/verify/index';
+
+export type ResultScreen = 'loading' | 'pending' | 'still-processing' | 'passed' | 'failed' | 'expired' | 'network' | 'error';
+
+export interface ResultData {
+  copy: ResultCopy;
+  screen: ResultScreen;
+  /** From the server, for display only. */
+  certNoMasked: string;
+  /** The error screen's message, or why a retry is impossible on the network screen. */
+  message: string;
+  /** On the network screen: the same certifyId and URL can still be used. */
+  canRetryCertify: boolean;
+  /** Alipay's check is open again after a 6002. */
+  retrying: boolean;
+}
+
+interface ResultState {
+  verificationId: string;
+  pollTimer: TimerHandle | null;
+  /** Bumped by every new polling run, so answers of an abandoned run are ignored. */
+  pollRun: number;
+}
+
+interface ResultMethods {
+  onLoad(query: Record<string, string | undefined>): void;
+  onUnload(): void;
+  onRefreshTap(): void;
+  onRetryCertifyTap(): Promise<void>;
+  onBackToFormTap(): void;
+  onDoneTap(): void;
+  startPolling(): void;
+  stopPolling(): void;
+  pollStatus(run: number, attempt: number): Promise<void>;
+  showStatus(status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void;
+  showRetryOutcome(outcome: CertifyOutcome): void;
+}
+
+type ResultPage = { data: ResultData; setData(update: Partial<ResultData>): void } & ResultState & ResultMethods;
+
+function initialData(): ResultData {
+  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', certNoMasked: '', message: '', canRetryCertify: false, retrying: false };
+}
+
+/** Back to the form kept in the page stack (inputs intact), or a fresh form after a resume. */
+function returnToForm(): void {
+  if (getCurrentPages().length > 1) my.navigateBack({ delta: 1 });
+  else my.reLaunch({ url: VERIFY_PAGE });
+}
+
+const options = {
+  data: initialData,
+
+  onLoad(this: ResultPage, query: Record<string, string | undefined>): void {
+    this.verificationId = query && query.verificationId ? query.verificationId : '';
+    this.pollTimer = null;
+    this.pollRun = 0;
+    if (!this.verificationId) {
+      this.setData({ screen: 'error', message: describeErrorCode('NOT_FOUND') });
+      return;
+    }
+    if (query.retry === '1') {
+      const ticket = findUsableCertifyTicket(this.verificationId);
+      this.setData({ screen: 'network', canRetryCertify: ticket !== null, message: ticket ? '' : this.data.copy.ticketExpired });
+      return;
+    }
+    this.startPolling();
+  },
+
+  onUnload(this: ResultPage): void {
+    this.stopPolling();
+  },
+
+  onRefreshTap(this: ResultPage): void {
+    this.startPolling();
+  },
+
+  onBackToFormTap(): void {
+    returnToForm();
+  },
+
+  onDoneTap(): void {
+    my.reLaunch({ url: VERIFY_PAGE });
+  },
+
+  async onRetryCertifyTap(this: ResultPage): Promise<void> {
+    if (this.data.retrying) return;
+    const ticket = findUsableCertifyTicket(this.verificationId);
+    if (!ticket) {
+      this.setData({ canRetryCertify: false, message: this.data.copy.ticketExpired });
+      return;
+    }
+    this.setData({ retrying: true });
+    let outcome: CertifyOutcome;
+    try {
+      outcome = await startCertify({ certifyId: ticket.certifyId, url: ticket.url });
+    } catch (error) {
+      if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
+      this.setData({ retrying: false, screen: 'error', message: this.data.copy.bridgeError });
+      return;
+    }
+    this.setData({ retrying: false });
+    this.showRetryOutcome(outcome);
+  },
+
+  showRetryOutcome(this: ResultPage, outcome: CertifyOutcome): void {
+    const giveUp = (message: string): void => {
+      clearPendingVerificationId();
+      forgetCertifyTicket(this.verificationId);
+      this.setData({ screen: 'error', message });
+    };
+    switch (outcome.status) {
+      case 'network':
+        return;
+      case 'cancelled':
+        clearPendingVerificationId();
+        forgetCertifyTicket(this.verificationId);
+        returnToForm();
+        return;
+      case 'failed':
+        if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') giveUp(this.data.copy.notCertified);
+        else this.startPolling();
+        return;
+      case 'bridge-error':
+      case 'unsupported':
+        giveUp(this.data.copy.bridgeError);
+        return;
+      case 'passed':
+      case 'unknown':
+        this.startPolling();
+        return;
+    }
+  },
+
+  startPolling(this: ResultPage): void {
+    this.stopPolling();
+    this.pollRun += 1;
+    this.setData({ screen: 'loading', message: '' });
+    void this.pollStatus(this.pollRun, 0);
+  },
+
+  stopPolling(this: ResultPage): void {
+    if (this.pollTimer !== null) stopTimer(this.pollTimer);
+    this.pollTimer = null;
+  },
+
+  async pollStatus(this: ResultPage, run: number, attempt: number): Promise<void> {
+    try {
+      const view = await getVerification(this.verificationId);
+      if (run !== this.pollRun) return;
+      this.showStatus(view.status, view.certNoMasked, run, attempt);
+    } catch (error) {
+      if (run !== this.pollRun) return;
+      const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+      // The server does not know this verification (or not for this user): nothing to resume.
+      if (code === 'NOT_FOUND') clearPendingVerificationId();
+      this.setData({ screen: 'error', message: describeErrorCode(code) });
+    }
+  },
+
+  showStatus(this: ResultPage, status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void {
+    if (status === 'PENDING') {
+      if (attempt >= POLL_DELAYS_MS.length) {
+        this.setData({ screen: 'still-processing', certNoMasked });
+        return;
+      }
+      this.setData({ screen: 'pending', certNoMasked });
+      this.pollTimer = startTimer(() => {
+        this.pollTimer = null;
+        void this.pollStatus(run, attempt + 1);
+      }, POLL_DELAYS_MS[attempt]);
+      return;
+    }
+    clearPendingVerificationId();
+    forgetCertifyTicket(this.verificationId);
+    const screens: Record<Exclude<VerificationStatus, 'PENDING'>, ResultScreen> = { PASSED: 'passed', FAILED: 'failed', EXPIRED: 'expired' };
+    this.setData({ screen: screens[status], certNoMasked });
+  },
+};
+
+Page(options);
+
+export type ResultPageOptions = typeof options;

@@ -1,0 +1,257 @@
+/**
+ * The form: name, ID number, consent, then one tap that costs exactly one backend call
+ * (`POST /api/verifications`) before Alipay's face check opens.
+ *
+ * The name and number live only in this page's data (page memory): never in storage,
+ * logs or URLs. After a cancel (6001) the user is back here with both kept.
+ *
+ * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
+ * @see https://opendocs.alipay.com/mini/api/zwi8gx (my.navigateTo)
+ */
+import debounce from 'lodash/debounce';
+import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../utils/certify-bridge';
+import { CertifyOutcome, UnsupportedReason } from '../../utils/certify-outcome';
+import { describeErrorCode, isRetryableCode } from '../../utils/error-messages';
+import { ValidIdentity, maskCertNo, validateCertName, validateCertNo, validateIdentity } from '../../utils/identity';
+import { CheckboxChangeEvent, InputEvent } from '../../utils/mini-events';
+import { clearPendingVerificationId, savePendingVerificationId } from '../../utils/pending-verification';
+import { ApiError } from '../../utils/request';
+import { createUuidV4 } from '../../utils/uuid';
+import { forgetCertifyTicket, rememberCertifyTicket } from '../../services/certify-tickets';
+import { createVerification } from '../../services/merchant';
+import { takeResumeVerification } from '../../services/resume';
+import { UPGRADE_MESSAGES_ZH_CN, VERIFY_COPY_ZH_CN, VerifyCopy } from './copy';
+
+/** Taps closer together than this count as one (a double tap must not start two verifications). */
+export const SUBMIT_DEBOUNCE_MS = 800;
+
+export const RESULT_PAGE = '/pages/result/index';
+export const CONSENT_PAGE = '/pages/consent/index';
+
+export interface VerifyData {
+  copy: VerifyCopy;
+  certName: string;
+  certNo: string;
+  /** zh-CN messages beside each field; empty when there is nothing to fix. */
+  certNameError: string;
+  certNoError: string;
+  consent: boolean;
+  /** Both fields valid and consent given. */
+  canSubmit: boolean;
+  submitting: boolean;
+  /** Shown instead of the number while Alipay's check is open (`110***********002X`). */
+  certNoMasked: string;
+  /** A message above the button: why the last attempt stopped and what to do next. */
+  notice: string;
+  /** Non-empty when this Alipay client cannot verify: the upgrade message. */
+  upgradeMessage: string;
+}
+
+/** Instance state that is not rendered. */
+interface VerifyState {
+  /** The last submission that got no answer, so a retry of it reuses its Idempotency-Key. */
+  unansweredSubmission: { identity: ValidIdentity; idempotencyKey: string } | null;
+}
+
+interface VerifyMethods {
+  onCertNameInput(event: InputEvent): void;
+  onCertNameBlur(event: InputEvent): void;
+  onCertNoInput(event: InputEvent): void;
+  onCertNoBlur(event: InputEvent): void;
+  onConsentChange(event: CheckboxChangeEvent): void;
+  onConsentLinkTap(): void;
+  onSubmitTap(): void;
+  submitVerification(): Promise<void>;
+  showOutcome(outcome: CertifyOutcome, verificationId: string): void;
+  idempotencyKeyFor(identity: ValidIdentity): string;
+  refreshCanSubmit(update: Partial<VerifyData>): void;
+}
+
+type VerifyPage = {
+  data: VerifyData;
+  setData(update: Partial<VerifyData>): void;
+} & VerifyState &
+  VerifyMethods;
+
+function initialData(): VerifyData {
+  return {
+    copy: VERIFY_COPY_ZH_CN,
+    certName: '',
+    certNo: '',
+    certNameError: '',
+    certNoError: '',
+    consent: false,
+    canSubmit: false,
+    submitting: false,
+    certNoMasked: '',
+    notice: '',
+    upgradeMessage: '',
+  };
+}
+
+/** The upgrade message for an unsupported client. */
+export function upgradeMessageFor(reason: UnsupportedReason): string {
+  return UPGRADE_MESSAGES_ZH_CN[reason].replace('{version}', MIN_ALIPAY_VERSION);
+}
+
+function sameIdentity(left: ValidIdentity, right: ValidIdentity): boolean {
+  return left.certName === right.certName && left.certNo === right.certNo && left.certType === right.certType;
+}
+
+function openResultPage(verificationId: string, afterNetworkFailure: boolean): void {
+  const retry = afterNetworkFailure ? '&retry=1' : '';
+  my.navigateTo({ url: `${RESULT_PAGE}?verificationId=${encodeURIComponent(verificationId)}${retry}` });
+}
+
+const options = {
+  data: initialData,
+
+  onLoad(this: VerifyPage): void {
+    this.unansweredSubmission = null;
+    const resumeId = takeResumeVerification();
+    if (resumeId) openResultPage(resumeId, false);
+    void checkCertifySupport().then((support) => {
+      if (!support.supported) this.refreshCanSubmit({ upgradeMessage: upgradeMessageFor(support.outcome.reason) });
+    });
+  },
+
+  onCertNameInput(this: VerifyPage, event: InputEvent): void {
+    const certName = event.detail.value;
+    // Clear a shown error as soon as the input is fixed; new errors wait for blur.
+    const certNameError = this.data.certNameError && validateCertName(certName).ok ? '' : this.data.certNameError;
+    this.refreshCanSubmit({ certName, certNameError, notice: '' });
+  },
+
+  onCertNameBlur(this: VerifyPage, event: InputEvent): void {
+    const check = validateCertName(event.detail.value);
+    this.refreshCanSubmit({ certName: event.detail.value, certNameError: check.ok || event.detail.value === '' ? '' : check.error.message });
+  },
+
+  onCertNoInput(this: VerifyPage, event: InputEvent): void {
+    const certNo = event.detail.value;
+    const certNoError = this.data.certNoError && validateCertNo(certNo).ok ? '' : this.data.certNoError;
+    this.refreshCanSubmit({ certNo, certNoError, notice: '' });
+  },
+
+  onCertNoBlur(this: VerifyPage, event: InputEvent): void {
+    const check = validateCertNo(event.detail.value);
+    this.refreshCanSubmit({ certNo: event.detail.value, certNoError: check.ok || event.detail.value === '' ? '' : check.error.message });
+  },
+
+  onConsentChange(this: VerifyPage, event: CheckboxChangeEvent): void {
+    this.refreshCanSubmit({ consent: event.detail.value === true });
+  },
+
+  onConsentLinkTap(): void {
+    my.navigateTo({ url: CONSENT_PAGE });
+  },
+
+  /** Debounced per page module: a double tap opens one verification, not two. */
+  onSubmitTap: debounce(
+    function (this: VerifyPage): void {
+      void this.submitVerification();
+    },
+    SUBMIT_DEBOUNCE_MS,
+    { leading: true, trailing: false },
+  ),
+
+  refreshCanSubmit(this: VerifyPage, update: Partial<VerifyData>): void {
+    const next = { ...this.data, ...update };
+    const valid = validateIdentity({ certName: next.certName, certNo: next.certNo }).ok;
+    this.setData({ ...update, canSubmit: valid && next.consent && next.upgradeMessage === '' });
+  },
+
+  idempotencyKeyFor(this: VerifyPage, identity: ValidIdentity): string {
+    const previous = this.unansweredSubmission;
+    if (previous && sameIdentity(previous.identity, identity)) return previous.idempotencyKey;
+    const idempotencyKey = createUuidV4();
+    this.unansweredSubmission = { identity, idempotencyKey };
+    return idempotencyKey;
+  },
+
+  async submitVerification(this: VerifyPage): Promise<void> {
+    if (this.data.submitting || !this.data.canSubmit) return;
+    const check = validateIdentity({ certName: this.data.certName, certNo: this.data.certNo });
+    if (!check.ok) {
+      this.refreshCanSubmit({
+        certNameError: check.errors.certName ? check.errors.certName.message : '',
+        certNoError: check.errors.certNo ? check.errors.certNo.message : '',
+      });
+      return;
+    }
+    const identity = check.value;
+    const idempotencyKey = this.idempotencyKeyFor(identity);
+    this.setData({ submitting: true, notice: '', certNoMasked: maskCertNo(identity.certNo) });
+
+    let created;
+    try {
+      created = await createVerification(identity, idempotencyKey);
+    } catch (error) {
+      const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+      // Only a lost answer keeps the key: a refusal means this exact submission will not succeed.
+      if (!isRetryableCode(code)) this.unansweredSubmission = null;
+      const update: Partial<VerifyData> = { submitting: false, notice: describeErrorCode(code) };
+      if (code.indexOf('CERT_NAME_') === 0) update.certNameError = describeErrorCode(code);
+      if (code.indexOf('CERT_NO_') === 0 || code === 'CERT_TYPE_MISMATCH') update.certNoError = describeErrorCode(code);
+      this.setData(update);
+      return;
+    }
+    this.unansweredSubmission = null;
+    rememberCertifyTicket(created);
+    savePendingVerificationId(created.verificationId);
+
+    let outcome: CertifyOutcome;
+    try {
+      outcome = await startCertify({ certifyId: created.certifyId, url: created.url });
+    } catch (error) {
+      // CERTIFY_IN_PROGRESS: another check is already on screen; its answer will drive the page.
+      if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
+      clearPendingVerificationId();
+      this.setData({ submitting: false, notice: this.data.copy.bridgeError });
+      return;
+    }
+    this.showOutcome(outcome, created.verificationId);
+  },
+
+  showOutcome(this: VerifyPage, outcome: CertifyOutcome, verificationId: string): void {
+    const copy = this.data.copy;
+    const stayOnForm = (update: Partial<VerifyData>): void => {
+      clearPendingVerificationId();
+      forgetCertifyTicket(verificationId);
+      this.refreshCanSubmit({ submitting: false, ...update });
+    };
+    switch (outcome.status) {
+      case 'passed':
+      case 'unknown':
+        this.setData({ submitting: false });
+        openResultPage(verificationId, false);
+        return;
+      case 'network':
+        this.setData({ submitting: false });
+        openResultPage(verificationId, true);
+        return;
+      case 'failed':
+        if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') {
+          stayOnForm({ notice: copy.notCertified });
+          return;
+        }
+        this.setData({ submitting: false });
+        openResultPage(verificationId, false);
+        return;
+      case 'cancelled':
+        stayOnForm({ notice: copy.cancelled });
+        return;
+      case 'bridge-error':
+        stayOnForm({ notice: copy.bridgeError });
+        return;
+      case 'unsupported':
+        stayOnForm({ upgradeMessage: upgradeMessageFor(outcome.reason) });
+        return;
+    }
+  },
+};
+
+Page(options);
+
+/** The options object, for tests that drive the page without the framework. */
+export type VerifyPageOptions = typeof options;

@@ -1,0 +1,53 @@
+/**
+ * Typed client of the merchant backend (utils/api-contract.ts). Every call goes through
+ * utils/request.ts; answers are checked for the fields the pages rely on, so a wrong
+ * backend fails here as BAD_RESPONSE instead of as an undefined deep inside a page.
+ */
+import {
+  CreateSessionResponse,
+  CreateVerificationRequest,
+  CreateVerificationResponse,
+  VerificationStatus,
+  VerificationView,
+} from '../utils/api-contract';
+import { ApiError, request } from '../utils/request';
+
+const VERIFICATION_STATUSES: readonly VerificationStatus[] = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
+
+function requireStrings<T extends object>(body: T, fields: ReadonlyArray<keyof T>): T {
+  fields.forEach((field) => {
+    const value = body[field];
+    if (typeof value !== 'string' || value.length === 0) throw new ApiError('BAD_RESPONSE', 200);
+  });
+  return body;
+}
+
+/** `POST /api/sessions`: trades an auth_base code for a bearer token. */
+export async function createSession(authCode: string): Promise<CreateSessionResponse> {
+  const body = await request<CreateSessionResponse>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false });
+  return requireStrings(body, ['token', 'expiresAt']);
+}
+
+/**
+ * `POST /api/verifications`: the server validates the identity again, calls Alipay's
+ * initialize, and answers the certifyId and the signed certify URL.
+ * @param idempotencyKey one uuid per submission, reused when the same submission is retried,
+ *   so a retry after a lost answer never pays for a second initialize
+ */
+export async function createVerification(input: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse> {
+  const body = await request<CreateVerificationResponse>({
+    method: 'POST',
+    path: '/api/verifications',
+    body: input,
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+  return requireStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
+}
+
+/** `GET /api/verifications/:verificationId`: the server's word on the outcome. */
+export async function getVerification(verificationId: string): Promise<VerificationView> {
+  const body = await request<VerificationView>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` });
+  requireStrings(body, ['verificationId', 'status', 'certNoMasked']);
+  if (VERIFICATION_STATUSES.indexOf(body.status) < 0) throw new ApiError('BAD_RESPONSE', 200);
+  return body;
+}

@@ -1,0 +1,175 @@
+/**
+ * The one caller of my.request: JSON in and out, a timeout, a typed ApiError carrying
+ * the server's error code, and one silent re-login when the server answers 401.
+ *
+ * The session itself lives in services/session.ts and is plugged in with
+ * useSessionProvider(), so this module knows how to ask for a token but not how to
+ * obtain one (services/session.ts itself calls back into request() to log in).
+ *
+ * @see https://opendocs.alipay.com/mini/api/owycmh (my.request)
+ */
+import { API_BASE_URL, REQUEST_TIMEOUT_MS } from '../config/index';
+import { ApiErrorBody } from './api-contract';
+import { ErrorCode } from './error-codes';
+import { startTimer, stopTimer } from './timers';
+
+/**
+ * Failures only the mini-program can meet, besides the shared ClientErrorCode:
+ * my.getAuthCode gave no code (the user closed the sheet, or the bridge failed).
+ */
+export type MiniClientErrorCode = 'AUTH_CODE_UNAVAILABLE';
+
+/** Every code a mini-program call may fail with. */
+export type AppErrorCode = ErrorCode | MiniClientErrorCode;
+
+/**
+ * A backend call that did not succeed. `code` is the server's `error.code`, or a client
+ * code when no usable answer arrived; `status` is the HTTP status, 0 when there was none.
+ * The message names only the code and status: server text and request data stay out of it.
+ */
+export class ApiError extends Error {
+  readonly code: AppErrorCode;
+  readonly status: number;
+
+  constructor(code: AppErrorCode, status: number) {
+    super(status > 0 ? `${code} (HTTP ${status})` : code);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** What request() needs from the session: the current token and a way to get a new one. */
+export interface SessionProvider {
+  /** The bearer token, or null when there is none yet (or it has expired). */
+  getToken(): string | null;
+  /** Logs in again and answers the new token; rejects with an ApiError. */
+  renew(): Promise<string>;
+}
+
+let sessionProvider: SessionProvider | null = null;
+
+/** Plugs in the session (app.ts does this at launch, before the first request). */
+export function useSessionProvider(provider: SessionProvider | null): void {
+  sessionProvider = provider;
+}
+
+export interface RequestOptions {
+  method: 'GET' | 'POST';
+  /** Path under API_BASE_URL, starting with `/`. */
+  path: string;
+  /** Sent as JSON. */
+  body?: object;
+  /** Extra headers, e.g. `Idempotency-Key`. */
+  headers?: Record<string, string>;
+  /** Send `Authorization: Bearer <token>` and re-log in once on 401. Default true. */
+  authenticated?: boolean;
+  /** Milliseconds; default REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+interface RawResponse {
+  status: number;
+  text: string;
+}
+
+/** my.request failure numbers that mean "no answer in time" and "no network". */
+const MY_REQUEST_TIMEOUT = 13;
+const MY_REQUEST_HTTP_STATUS_ERROR = 19;
+
+function sendOnce(options: RequestOptions, token: string | null): Promise<RawResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const extra = options.headers || {};
+  Object.keys(extra).forEach((name) => {
+    headers[name] = extra[name];
+  });
+  const timeoutMs = options.timeoutMs || REQUEST_TIMEOUT_MS;
+  return new Promise<RawResponse>((resolve, reject) => {
+    let settled = false;
+    // Our own timer as well as my.request's `timeout`: some clients never call back
+    // when the radio drops, and the user must not wait forever on a spinner.
+    const timer = startTimer(() => {
+      if (settled) return;
+      settled = true;
+      reject(new ApiError('REQUEST_TIMEOUT', 0));
+    }, timeoutMs);
+    const finish = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      stopTimer(timer);
+      outcome();
+    };
+    my.request({
+      url: API_BASE_URL + options.path,
+      method: options.method,
+      headers,
+      data: options.body === undefined ? undefined : JSON.stringify(options.body),
+      // Text, parsed here, so a proxy's HTML error page becomes BAD_RESPONSE, not a bridge error.
+      dataType: 'text',
+      timeout: timeoutMs,
+      success: (response) => finish(() => resolve({ status: response.status || response.statusCode, text: toText(response.data) })),
+      fail: (failure) => finish(() => {
+        const withResponse = failure as { error?: number; status?: number; data?: unknown };
+        // Newer clients report 4xx/5xx as a failure (error 19) that still carries the answer.
+        if (typeof withResponse.status === 'number' && withResponse.status > 0) {
+          resolve({ status: withResponse.status, text: toText(withResponse.data) });
+          return;
+        }
+        if (withResponse.error === MY_REQUEST_TIMEOUT) reject(new ApiError('REQUEST_TIMEOUT', 0));
+        else if (withResponse.error === MY_REQUEST_HTTP_STATUS_ERROR) reject(new ApiError('BAD_RESPONSE', 0));
+        else reject(new ApiError('NETWORK_ERROR', 0));
+      }),
+    });
+  });
+}
+
+function toText(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data !== null && typeof data === 'object' && !(data instanceof ArrayBuffer)) return JSON.stringify(data);
+  return '';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFrom(response: RawResponse): ApiError {
+  const body = parseJson(response.text) as Partial<ApiErrorBody> | undefined;
+  const code = body && body.error && typeof body.error.code === 'string' ? body.error.code : 'BAD_RESPONSE';
+  return new ApiError(code, response.status);
+}
+
+function currentToken(): string | null {
+  return sessionProvider ? sessionProvider.getToken() : null;
+}
+
+async function renewToken(): Promise<string> {
+  if (!sessionProvider) throw new ApiError('UNAUTHORIZED', 401);
+  return sessionProvider.renew();
+}
+
+/**
+ * Calls the backend and answers the parsed JSON body of a 2xx response.
+ * An authenticated call without a token logs in first; a 401 logs in again and
+ * retries once, so an expired session never reaches the user.
+ * @throws ApiError with the server's code, or NETWORK_ERROR / REQUEST_TIMEOUT / BAD_RESPONSE
+ */
+export async function request<T>(options: RequestOptions): Promise<T> {
+  const authenticated = options.authenticated !== false;
+  let token = authenticated ? currentToken() : null;
+  if (authenticated && !token) token = await renewToken();
+  let response = await sendOnce(options, token);
+  if (authenticated && response.status === 401) {
+    token = await renewToken();
+    response = await sendOnce(options, token);
+  }
+  if (response.status < 200 || response.status >= 300) throw errorFrom(response);
+  const body = parseJson(response.text);
+  if (body === undefined || body === null || typeof body !== 'object') throw new ApiError('BAD_RESPONSE', response.status);
+  return body as T;
+}
