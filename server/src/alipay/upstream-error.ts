@@ -1,0 +1,43 @@
+/**
+ * What went wrong talking to Alipay, as one error class with a kind, so routes answer with
+ * one code per failure and retries know what is safe to repeat. Messages never contain the
+ * request, the response body or a sign string.
+ */
+import { ApiError } from '../errors';
+
+export type UpstreamErrorKind =
+  /** Our explicit timeout fired; the call may or may not have happened at Alipay. */
+  | 'timeout'
+  /** Network failure, a non-200 answer or Alipay's 20000 (isp.unknow-error). */
+  | 'unavailable'
+  /** Alipay answered with a business or argument error (40001/40002/40004/...), carrying sub_code. */
+  | 'rejected'
+  /** The answer's signature was missing or did not verify: the outcome is unknown. */
+  | 'unverified';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    readonly detail: { alipayCode?: string; subCode?: string; traceId?: string } = {},
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
+/** The HTTP answer for an upstream failure (see README, "Errors"). */
+export function toApiError(error: UpstreamError): ApiError {
+  switch (error.kind) {
+    case 'timeout':
+      return new ApiError(504, 'UPSTREAM_TIMEOUT', 'Alipay did not answer in time; try again');
+    case 'unavailable':
+      return new ApiError(503, 'UPSTREAM_UNAVAILABLE', 'Alipay is unavailable; try again later');
+    case 'rejected': {
+      const subCode = error.detail.subCode ?? error.detail.alipayCode ?? 'unknown';
+      return new ApiError(502, 'UPSTREAM_REJECTED', `Alipay rejected the request (sub_code: ${subCode})`, { subCode });
+    }
+    case 'unverified':
+      return new ApiError(502, 'UPSTREAM_UNVERIFIED', 'Alipay\'s answer could not be verified; the outcome is unknown');
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The backend as a Fastify instance factory. Everything it depends on (config, clock,
+ * sleeper, randomness, the Alipay client, the repository, the log stream, emulator keys) is
+ * injectable, so tests build the real app and use `app.inject()` with no ports and no sleeps.
+ * server.ts only loads the config, calls buildApp and listens.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { FastifyInstance } from 'fastify';
+import { ClientConfig } from '../../utils/api-contract';
+import { AlipayGateway, createAlipayClient } from './alipay/alipay-client';
+import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper } from './clock';
+import { ALIPAY_OAUTH_AUTHORIZE_URL, ServerConfig } from './config';
+import { CertificationStore } from './emulator/certification-store';
+import { FaultInjector, FaultSettings, NO_FAULTS } from './emulator/faults';
+import { EmulatorKeys, ensureEmulatorKeys, ensureIdHmacPepper } from './emulator/keys';
+import { emulatorPlugin } from './emulator/plugin';
+import { rateLimited } from './errors';
+import { installErrorHandler } from './plugins/error-handler';
+import { RateLimiter } from './plugins/rate-limiter';
+import { metaRoutes } from './routes/meta';
+import { sessionRoutes } from './routes/sessions';
+import { verificationRoutes } from './routes/verifications';
+import { SessionService } from './services/session-service';
+import { AuditEntry, VerificationService } from './services/verification-service';
+import { Repository } from './store/repository';
+import { openSqliteRepository } from './store/sqlite-repository';
+
+/** Request bodies of the API are small JSON objects; anything bigger is refused with 413. */
+export const BODY_LIMIT_BYTES = 4096;
+
+/** Log paths that could ever hold a secret or personal data; pino replaces them. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'certName',
+  'certNo',
+  '*.certName',
+  '*.certNo',
+  '*.*.certName',
+  '*.*.certNo',
+  'cert_name',
+  'cert_no',
+  '*.cert_name',
+  '*.cert_no',
+  'body',
+  '*.body',
+  'token',
+  '*.token',
+  'privateKey',
+  '*.privateKey',
+];
+
+export interface BuildAppOptions {
+  config: ServerConfig;
+  clock?: Clock;
+  sleep?: Sleeper;
+  random?: RandomSource;
+  /** Replaces the alipay-sdk client (route tests with a double). */
+  alipay?: AlipayGateway;
+  /** Default: SQLite at `<DATA_DIR>/verifications.sqlite`. Closed with the app. */
+  repository?: Repository;
+  /** Where pino writes. Default: stdout. */
+  logStream?: NodeJS.WritableStream;
+  /** Emulator mode: keys to use instead of reading or generating them in DATA_DIR. */
+  emulatorKeys?: EmulatorKeys;
+  /** Embedded emulator: its store. Default: SQLite at `<DATA_DIR>/emulator.sqlite`. */
+  emulatorStore?: CertificationStore;
+  /** Embedded emulator: the fault knobs at start. */
+  emulatorFaults?: FaultSettings;
+  /** Base of the retry backoff, in ms. Default 200. */
+  retryBaseDelayMs?: number;
+  /** Repository root, for serving h5/public and h5/dist. Default: two levels above this file. */
+  repoRoot?: string;
+}
+
+/** Builds the app; the caller listens (server.ts) or injects (tests), then closes it. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? systemSleeper;
+  const random = options.random ?? systemRandom;
+  const repoRoot = options.repoRoot ?? resolve(__dirname, '..', '..');
+
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
+      stream: options.logStream ?? process.stdout,
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  // Only JSON is accepted by the API; text/plain would otherwise reach the schema as a string.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandler(app);
+
+  const emulatorMode = config.alipay.mode === 'emulator';
+  const emulatorKeys = emulatorMode ? (options.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;
+  const pepper = config.idHmacPepper ?? ensureIdHmacPepper(config.dataDir);
+
+  let alipay = options.alipay;
+  let clientConfig: ClientConfig;
+  if (config.alipay.mode === 'alipay') {
+    alipay ??= createAlipayClient({ ...config.alipay, timeoutMs: config.alipayTimeoutMs, clock });
+    clientConfig = { mode: 'alipay', appId: config.alipay.appId, oauthAuthorizeUrl: ALIPAY_OAUTH_AUTHORIZE_URL };
+  } else {
+    const keys = emulatorKeys as EmulatorKeys;
+    const emulatorBase = config.alipay.emulatorUrl ?? config.publicUrl;
+    alipay ??= createAlipayClient({
+      appId: keys.appId,
+      privateKey: keys.appPrivateKey,
+      keyType: 'PKCS8',
+      alipayPublicKey: keys.alipayPublicKey,
+      gateway: `${emulatorBase}/emulator/gateway.do`,
+      timeoutMs: config.alipayTimeoutMs,
+      clock,
+    });
+    clientConfig = { mode: 'emulator', appId: keys.appId, oauthAuthorizeUrl: `${emulatorBase}/emulator/oauth2/publicAppAuthorize.htm` };
+  }
+
+  const repository = options.repository ?? (await openSqliteRepository(join(config.dataDir, 'verifications.sqlite')));
+  app.addHook('onClose', async () => repository.close());
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Alipay identity verification: merchant backend', version: '0.1.0' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  const sessions = new SessionService({ repository, alipay, clock, ttlSeconds: config.sessionTtlSeconds });
+  const auditLog = app.log.child({ audit: true });
+  const verifications = new VerificationService({
+    repository,
+    alipay,
+    clock,
+    sleep,
+    random,
+    rateLimiter: new RateLimiter(clock),
+    rateLimits: config.rateLimits,
+    pepper,
+    bizCodeAllowlist: config.bizCodeAllowlist,
+    returnUrl: config.returnUrl,
+    queryRetries: config.queryRetries,
+    initializeRetries: config.initializeRetries,
+    queryCacheMs: config.queryCacheMs,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
+    audit: (entry: AuditEntry) => auditLog.info(entry, 'verification status changed'),
+  });
+
+  await app.register(metaRoutes, { clientConfig });
+  const ipLimiter = new RateLimiter(clock);
+  await app.register(async (api) => {
+    // Per-IP limit on every API route registered in this scope (not by URL prefix).
+    if (config.rateLimits.perIpPerMinute > 0) {
+      api.addHook('onRequest', async (request) => {
+        const retryAfter = ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);
+        if (retryAfter !== undefined) throw rateLimited(retryAfter);
+      });
+    }
+    await api.register(sessionRoutes, { sessions });
+    await api.register(verificationRoutes, { sessions, verifications });
+  });
+
+  if (emulatorMode && config.alipay.mode === 'emulator' && !config.alipay.emulatorUrl) {
+    const store = options.emulatorStore ?? new CertificationStore(join(config.dataDir, 'emulator.sqlite'));
+    app.addHook('onClose', async () => store.close());
+    await app.register(emulatorPlugin, {
+      prefix: '/emulator',
+      keys: emulatorKeys as EmulatorKeys,
+      store,
+      faults: new FaultInjector(options.emulatorFaults ?? NO_FAULTS, random),
+      clock,
+      sleep,
+      redirectOrigins: [new URL(config.publicUrl).origin],
+    });
+  }
+
+  registerH5(app, repoRoot);
+  return app;
+}
+
+/** Serves the H5 page (h5/public at /, its bundle h5/dist at /assets/) when it has been built. */
+function registerH5(app: FastifyInstance, repoRoot: string): void {
+  const publicDir = join(repoRoot, 'h5', 'public');
+  const distDir = join(repoRoot, 'h5', 'dist');
+  if (existsSync(publicDir)) void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'] });
+  if (existsSync(distDir)) void app.register(fastifyStatic, { root: distDir, prefix: '/assets/', decorateReply: !existsSync(publicDir) });
+}

@@ -1,0 +1,209 @@
+/**
+ * The Alipay gateway emulator as a Fastify plugin, mounted under `/emulator` in emulator
+ * mode (or run alone by emulator/main.ts). alipay-sdk talks to it over real HTTP, unchanged:
+ * requests are verified with the app's public key and answers signed with the emulated
+ * Alipay key, exactly as the real gateway does.
+ *
+ * Routes (relative to the prefix):
+ * - `POST /gateway.do`: oauth.token, certify.open.initialize, certify.open.query
+ * - `GET /gateway.do?method=alipay.user.certify.open.certify&...`: the verification page
+ * - `POST /certify-page/:certifyId`: the page's buttons (form post, then a 303 to return_url)
+ * - `GET /oauth2/publicAppAuthorize.htm`: the auth_base OAuth page (redirects with a fresh auth_code)
+ * - `POST /certifications/:certifyId/outcome` `{outcome: PASSED|FAILED}`: the same choice, for scripts
+ * - `GET|POST /faults`: read or change the fault knobs
+ *
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+ * @see https://opendocs.alipay.com/open/284/web (auth_base OAuth for H5 pages)
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Clock, Sleeper } from '../clock';
+import { ApiError, notFound } from '../errors';
+import { signRsa2 } from '../alipay/gateway-signature';
+import { CertificationStore } from './certification-store';
+import { renderCertifyErrorPage, renderCertifyPage } from './certify-page';
+import { FaultInjector, FaultSettings } from './faults';
+import { checkCommonParams, EXEC_METHODS, GatewayAnswer, GatewayParams, handleExecMethod, PAGE_METHODS, unavailableNode } from './gateway';
+import { EmulatorKeys } from './keys';
+
+export interface EmulatorPluginOptions {
+  keys: EmulatorKeys;
+  store: CertificationStore;
+  faults: FaultInjector;
+  clock: Clock;
+  /** Waits out the latency knob. */
+  sleep: Sleeper;
+  /** Origins the OAuth page may redirect to, like the callback domain configured at Alipay. */
+  redirectOrigins: string[];
+  /** How long a "timeout" fault holds the connection before dropping it, in ms. Default 60000. */
+  timeoutHoldMs?: number;
+}
+
+function toParams(source: unknown): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (source === null || typeof source !== 'object') return params;
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    if (typeof value === 'string') params[key] = value;
+  }
+  return params;
+}
+
+function newTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+const OutcomeBody = Type.Object({ outcome: Type.Union([Type.Literal('PASSED'), Type.Literal('FAILED')]) }, { additionalProperties: false });
+const CertifyIdParams = Type.Object({ certifyId: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) });
+const FaultsBody = Type.Object(
+  {
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120000 })),
+    unavailableShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    timeoutShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    badSignatureShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    unsignedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    methods: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 10 })),
+    remaining: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const AuthorizeQuery = Type.Object({
+  app_id: Type.String({ minLength: 1, maxLength: 32 }),
+  scope: Type.String({ minLength: 1, maxLength: 64 }),
+  redirect_uri: Type.String({ minLength: 1, maxLength: 2048 }),
+  state: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+/** certify_id from a biz_content JSON text; empty when absent or malformed. */
+function readCertifyId(bizContent: string | undefined): string {
+  try {
+    const biz = JSON.parse(bizContent ?? '') as { certify_id?: unknown };
+    return typeof biz.certify_id === 'string' ? biz.certify_id : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Appends query parameters to a URL that may already have some, as Alipay's redirects do. */
+function appendQuery(url: string, params: Record<string, string>): string {
+  const query = new URLSearchParams(params).toString();
+  return `${url}${url.indexOf('?') >= 0 ? '&' : '?'}${query}`;
+}
+
+export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (app: FastifyInstance, options) => {
+  const { keys, store, faults, clock, sleep } = options;
+  const timeoutHoldMs = options.timeoutHoldMs ?? 60_000;
+  const heldSockets = new Set<Socket>();
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  // A "timeout" fault holds its socket open; drop them on shutdown so close() never waits on them.
+  app.addHook('preClose', async () => {
+    for (const socket of heldSockets) socket.destroy();
+    heldSockets.clear();
+  });
+
+  /** Signs and sends one answer, unless a fault says otherwise. */
+  async function sendAnswer(reply: FastifyReply, method: string, answer: GatewayAnswer): Promise<void> {
+    const current = faults.current();
+    if (current.latencyMs > 0) await sleep(current.latencyMs);
+    const fault = EXEC_METHODS.indexOf(method) >= 0 ? faults.draw(method) : undefined;
+    if (fault === 'timeout') {
+      const socket = reply.raw.socket as Socket;
+      reply.hijack();
+      heldSockets.add(socket);
+      const timer = setTimeout(() => socket.destroy(), timeoutHoldMs);
+      timer.unref();
+      socket.once('close', () => {
+        clearTimeout(timer);
+        heldSockets.delete(socket);
+      });
+      return;
+    }
+    const node = fault === 'unavailable' ? unavailableNode() : answer.node;
+    const nodeText = JSON.stringify(node);
+    let body = `{"${answer.responseKey}":${nodeText}`;
+    if (fault === 'bad-signature') body += `,"sign":"${signRsa2(`${nodeText} `, keys.alipayPrivateKey)}"`;
+    else if (fault !== 'unsigned') body += `,"sign":"${signRsa2(nodeText, keys.alipayPrivateKey)}"`;
+    body += '}';
+    await reply.header('trace_id', newTraceId()).type('application/json;charset=utf-8').send(body);
+  }
+
+  app.post('/gateway.do', async (request: FastifyRequest, reply) => {
+    const params: GatewayParams = { ...toParams(request.query), ...toParams(request.body) };
+    const method = params.method ?? '';
+    const rejection = checkCommonParams(params, keys, clock(), EXEC_METHODS);
+    await sendAnswer(reply, method, rejection ?? handleExecMethod(params, store, clock()));
+  });
+
+  app.get('/gateway.do', async (request: FastifyRequest, reply) => {
+    const params: GatewayParams = toParams(request.query);
+    const rejection = checkCommonParams(params, keys, clock(), PAGE_METHODS);
+    if (rejection) {
+      return reply.code(400).type('text/html; charset=utf-8').send(renderCertifyErrorPage(String(rejection.node.sub_code)));
+    }
+    const certifyId = readCertifyId(params.biz_content);
+    const certification = certifyId ? store.find(certifyId) : undefined;
+    if (!certification) return reply.code(404).type('text/html; charset=utf-8').send(renderCertifyErrorPage('CERTIFY_ID_NOT_EXIST'));
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(renderCertifyPage({ actionPath: `${app.prefix}/certify-page/${certifyId}`, certNoMasked: certification.certNoMasked }));
+  });
+
+  app.post(
+    '/certify-page/:certifyId',
+    {
+      schema: {
+        params: CertifyIdParams,
+        body: Type.Object({ outcome: Type.Union([Type.Literal('PASSED'), Type.Literal('FAILED'), Type.Literal('CANCELLED')]) }),
+      },
+    },
+    async (request, reply) => {
+      const { certifyId } = request.params as { certifyId: string };
+      const { outcome } = request.body as { outcome: 'PASSED' | 'FAILED' | 'CANCELLED' };
+      const certification = store.find(certifyId);
+      if (!certification) throw notFound();
+      // Cancel records nothing: the verification stays pending and the same link works again.
+      if (outcome !== 'CANCELLED') store.recordOutcome(certifyId, outcome);
+      return reply.redirect(certification.returnUrl, 303);
+    },
+  );
+
+  app.post('/certifications/:certifyId/outcome', { schema: { params: CertifyIdParams, body: OutcomeBody } }, async (request) => {
+    const { certifyId } = request.params as { certifyId: string };
+    const { outcome } = request.body as { outcome: 'PASSED' | 'FAILED' };
+    if (!store.find(certifyId)) throw notFound();
+    store.recordOutcome(certifyId, outcome);
+    return { certifyId, outcome: store.find(certifyId)?.outcome };
+  });
+
+  app.get('/oauth2/publicAppAuthorize.htm', { schema: { querystring: AuthorizeQuery } }, async (request, reply) => {
+    const query = request.query as { app_id: string; scope: string; redirect_uri: string; state?: string };
+    if (query.app_id !== keys.appId) throw new ApiError(400, 'VALIDATION_FAILED', 'Unknown app_id');
+    let target: URL;
+    try {
+      target = new URL(query.redirect_uri);
+    } catch {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'redirect_uri must be an absolute URL');
+    }
+    if (options.redirectOrigins.indexOf(target.origin) < 0) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'redirect_uri is not on an allowed origin');
+    }
+    const params: Record<string, string> = {
+      app_id: query.app_id,
+      source: 'alipay_wallet',
+      scope: query.scope,
+      auth_code: randomBytes(16).toString('hex'),
+    };
+    if (query.state !== undefined) params.state = query.state;
+    return reply.redirect(appendQuery(query.redirect_uri, params), 302);
+  });
+
+  app.get('/faults', async () => faults.current());
+
+  app.post('/faults', { schema: { body: FaultsBody } }, async (request) => faults.update(request.body as Partial<FaultSettings>));
+};

@@ -1,0 +1,31 @@
+/**
+ * The one error type routes throw. The central error handler (plugins/error-handler.ts)
+ * turns it into `{error: {code, message}}` with its status; anything else becomes a
+ * generic 500 so no internal detail leaks.
+ */
+import { ApiErrorCode } from '../../utils/error-codes';
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly extra: { retryAfterSeconds?: number; subCode?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** 404 for an unknown id and for another user's id alike, so ids cannot be probed. */
+export function notFound(): ApiError {
+  return new ApiError(404, 'NOT_FOUND', 'No such resource');
+}
+
+export function unauthorized(): ApiError {
+  return new ApiError(401, 'UNAUTHORIZED', 'A valid session token is required (Authorization: Bearer <token>)');
+}
+
+export function rateLimited(retryAfterSeconds: number): ApiError {
+  return new ApiError(429, 'RATE_LIMITED', 'Too many requests; try again later', { retryAfterSeconds });
+}

@@ -1,0 +1,63 @@
+/**
+ * `POST /api/verifications` and `GET /api/verifications/:verificationId` (Bearer).
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
+ */
+import { FastifyPluginAsync } from 'fastify';
+import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  CreateVerificationBody,
+  CreateVerificationReply,
+  ErrorBody,
+  IdempotencyHeaders,
+  VerificationParams,
+  VerificationReply,
+} from '../schemas';
+import { SessionService } from '../services/session-service';
+import { VerificationService } from '../services/verification-service';
+
+export interface VerificationRoutesOptions {
+  sessions: SessionService;
+  verifications: VerificationService;
+}
+
+const bearer = [{ bearerAuth: [] }];
+
+export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, { sessions, verifications }) => {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  typed.post(
+    '/api/verifications',
+    {
+      schema: {
+        summary: 'Validate a name and ID number, call initialize and sign the certify URL',
+        security: bearer,
+        headers: IdempotencyHeaders,
+        body: CreateVerificationBody,
+        response: { 200: CreateVerificationReply, 201: CreateVerificationReply, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const userId = await sessions.authenticate(request.headers.authorization);
+      const result = await verifications.createVerification(userId, request.body, request.headers['idempotency-key']);
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(result.statusCode).send(result.response);
+    },
+  );
+
+  typed.get(
+    '/api/verifications/:verificationId',
+    {
+      schema: {
+        summary: 'A verification\'s status, from Alipay\'s record while pending',
+        security: bearer,
+        params: VerificationParams,
+        response: { 200: VerificationReply, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const userId = await sessions.authenticate(request.headers.authorization);
+      return verifications.getVerification(userId, request.params.verificationId);
+    },
+  );
+};

@@ -1,0 +1,61 @@
+/**
+ * Sessions: an Alipay auth code becomes an opaque bearer token bound to the Alipay user.
+ * Only the token's SHA-256 is stored, so a copy of the database cannot impersonate anyone.
+ *
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.system.oauth.token
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { CreateSessionResponse } from '../../../utils/api-contract';
+import { AlipayGateway } from '../alipay/alipay-client';
+import { UpstreamError } from '../alipay/upstream-error';
+import { Clock } from '../clock';
+import { ApiError, unauthorized } from '../errors';
+import { Repository } from '../store/repository';
+
+/** Sub-codes with which Alipay refuses the auth code itself (used, expired, or not ours). */
+const AUTH_CODE_SUB_CODES = ['isv.code-invalid', 'isv.grant-type-invalid', 'isv.auth-code-expired', 'isv.app-unauthorized'];
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface SessionServiceDeps {
+  repository: Repository;
+  alipay: AlipayGateway;
+  clock: Clock;
+  ttlSeconds: number;
+}
+
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  /** Exchanges the auth code with Alipay and opens a session for that user. */
+  async createSession(authCode: string): Promise<{ userId: string; response: CreateSessionResponse }> {
+    let userId: string;
+    try {
+      userId = (await this.deps.alipay.exchangeAuthCode(authCode)).userId;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === 'rejected' && AUTH_CODE_SUB_CODES.indexOf(error.detail.subCode ?? '') >= 0) {
+        throw new ApiError(400, 'AUTH_CODE_INVALID', 'The auth code is invalid or was already used; get a new one');
+      }
+      throw error;
+    }
+    const token = randomBytes(32).toString('base64url');
+    const now = this.deps.clock();
+    const expiresAt = now + this.deps.ttlSeconds * 1000;
+    await this.deps.repository.insertSession({ tokenHash: hashToken(token), userId, createdAt: now, expiresAt });
+    return { userId, response: { token, expiresAt: new Date(expiresAt).toISOString() } };
+  }
+
+  /**
+   * The user behind an `Authorization: Bearer <token>` header.
+   * @throws ApiError 401 UNAUTHORIZED when the header is missing or malformed, or the token unknown or expired
+   */
+  async authenticate(authorization: string | undefined): Promise<string> {
+    const match = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(authorization ?? '');
+    if (!match) throw unauthorized();
+    const session = await this.deps.repository.findSession(hashToken(match[1]));
+    if (!session || session.expiresAt <= this.deps.clock()) throw unauthorized();
+    return session.userId;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The embedded Repository: Kysely over better-sqlite3, one file under DATA_DIR, migrated at
+ * start. Every write is committed before the route answers, so a crash or restart never
+ * loses a verification that a client was told about.
+ */
+import Database from 'better-sqlite3';
+import { Generated, Kysely, Migration, Migrator, SqliteDialect } from 'kysely';
+import { VerificationStatus } from '../../../utils/api-contract';
+import { CertType } from '../../../utils/identity';
+import { IdempotencyRecord, Repository, SessionRecord, StatusChange, VerificationRecord } from './repository';
+
+interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+interface VerificationsTable {
+  id: string;
+  user_id: string;
+  outer_order_no: string;
+  certify_id: string;
+  cert_type: string;
+  biz_code: string;
+  cert_no_hmac: string;
+  cert_no_masked: string;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  alipay_trace_id: string | null;
+}
+
+interface IdempotencyTable {
+  user_id: string;
+  idempotency_key: string;
+  body_hash: string;
+  status_code: number;
+  response_json: string;
+  created_at: number;
+}
+
+interface Tables {
+  sessions: SessionsTable;
+  verifications: VerificationsTable;
+  idempotency_records: IdempotencyTable;
+  kysely_migration: { name: string; timestamp: Generated<string> };
+}
+
+/** Schema history. Append new migrations; never edit an applied one. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (column) => column.primaryKey())
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('expires_at', 'integer', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('verifications')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('outer_order_no', 'text', (column) => column.notNull().unique())
+        .addColumn('certify_id', 'text', (column) => column.notNull().unique())
+        .addColumn('cert_type', 'text', (column) => column.notNull())
+        .addColumn('biz_code', 'text', (column) => column.notNull())
+        .addColumn('cert_no_hmac', 'text', (column) => column.notNull())
+        .addColumn('cert_no_masked', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addColumn('updated_at', 'integer', (column) => column.notNull())
+        .addColumn('expires_at', 'integer', (column) => column.notNull())
+        .addColumn('alipay_trace_id', 'text')
+        .execute();
+      await db.schema.createIndex('verifications_user_id').on('verifications').column('user_id').execute();
+      await db.schema
+        .createTable('idempotency_records')
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('idempotency_key', 'text', (column) => column.notNull())
+        .addColumn('body_hash', 'text', (column) => column.notNull())
+        .addColumn('status_code', 'integer', (column) => column.notNull())
+        .addColumn('response_json', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'integer', (column) => column.notNull())
+        .addPrimaryKeyConstraint('idempotency_records_pk', ['user_id', 'idempotency_key'])
+        .execute();
+    },
+  },
+};
+
+function toVerification(row: VerificationsTable): VerificationRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    outerOrderNo: row.outer_order_no,
+    certifyId: row.certify_id,
+    certType: row.cert_type as CertType,
+    bizCode: row.biz_code,
+    certNoHmac: row.cert_no_hmac,
+    certNoMasked: row.cert_no_masked,
+    status: row.status as VerificationStatus,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    alipayTraceId: row.alipay_trace_id,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * Opens (creating if needed) and migrates the database.
+ * @param filename a file path, or ':memory:' for tests
+ */
+export async function openSqliteRepository(filename: string): Promise<Repository> {
+  const database = new Database(filename);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error;
+  }
+
+  return {
+    async insertSession(session: SessionRecord) {
+      await db
+        .insertInto('sessions')
+        .values({ token_hash: session.tokenHash, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
+        .execute();
+    },
+
+    async findSession(tokenHash) {
+      const row = await db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && { tokenHash: row.token_hash, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at };
+    },
+
+    async insertVerification(verification, idempotency) {
+      try {
+        await db.transaction().execute(async (trx) => {
+          if (idempotency) {
+            await trx
+              .insertInto('idempotency_records')
+              .values({
+                user_id: idempotency.userId,
+                idempotency_key: idempotency.key,
+                body_hash: idempotency.bodyHash,
+                status_code: idempotency.statusCode,
+                response_json: idempotency.responseJson,
+                created_at: idempotency.createdAt,
+              })
+              .execute();
+          }
+          await trx
+            .insertInto('verifications')
+            .values({
+              id: verification.id,
+              user_id: verification.userId,
+              outer_order_no: verification.outerOrderNo,
+              certify_id: verification.certifyId,
+              cert_type: verification.certType,
+              biz_code: verification.bizCode,
+              cert_no_hmac: verification.certNoHmac,
+              cert_no_masked: verification.certNoMasked,
+              status: verification.status,
+              created_at: verification.createdAt,
+              updated_at: verification.updatedAt,
+              expires_at: verification.expiresAt,
+              alipay_trace_id: verification.alipayTraceId,
+            })
+            .execute();
+        });
+        return true;
+      } catch (error) {
+        if (idempotency && isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async findVerification(id) {
+      const row = await db.selectFrom('verifications').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toVerification(row);
+    },
+
+    async completeVerification(change: StatusChange) {
+      const result = await db
+        .updateTable('verifications')
+        .set({ status: change.to, updated_at: change.updatedAt, alipay_trace_id: change.alipayTraceId })
+        .where('id', '=', change.id)
+        .where('status', '=', 'PENDING')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async findIdempotency(userId, key): Promise<IdempotencyRecord | undefined> {
+      const row = await db
+        .selectFrom('idempotency_records')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      return (
+        row && {
+          userId: row.user_id,
+          key: row.idempotency_key,
+          bodyHash: row.body_hash,
+          statusCode: row.status_code,
+          responseJson: row.response_json,
+          createdAt: row.created_at,
+        }
+      );
+    },
+
+    async close() {
+      await db.destroy();
+    },
+  };
+}
