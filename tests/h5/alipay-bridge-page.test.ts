@@ -1,0 +1,239 @@
+/**
+ * The H5 page inside the Alipay app: an Alipay user agent, a fake AlipayJSBridge that
+ * records calls and answers as Alipay would, and the backend's API answered by the test.
+ * The page itself is served by the real backend.
+ */
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeCertNo, TEST_NAMES } from '../support/identities';
+import { maskCertNo } from '../../utils/identity';
+import { ensureBuilt } from './support/build';
+import { alipayUserAgent, launchChromium, newPhoneContext, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
+import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
+import { FAKE_TOKEN, FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
+import { COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { RunningServer, startServer } from './support/server';
+
+jest.setTimeout(30_000);
+
+const CERT_NO = makeCertNo(4101);
+const CERT_NAME = TEST_NAMES[0];
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+interface OpenOptions {
+  version?: string;
+  bridgePresent?: boolean;
+  api?: Partial<FakeApiOptions>;
+}
+
+/** A fresh phone-sized context inside "Alipay", with the fake bridge and fake API in place. */
+async function openInAlipay(options: OpenOptions = {}): Promise<FakeApi> {
+  context = await newPhoneContext(browser, { userAgent: alipayUserAgent(options.version ?? SUPPORTED_ALIPAY_VERSION) });
+  page = await context.newPage();
+  await installFakeBridge(page, { present: options.bridgePresent ?? true });
+  const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, ...options.api });
+  await page.goto(`${server.baseUrl}/`);
+  await page.getByRole('button', { name: COPY.submit }).waitFor();
+  return api;
+}
+
+async function submitValidForm(): Promise<void> {
+  await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
+}
+
+describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
+  it('calls startBizService with name open-certify and the certifyId and url as param JSON', async () => {
+    const api = await openInAlipay();
+    await submitValidForm();
+
+    const calls = await waitForBridgeCalls(page, 1);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].name).toBe('startBizService');
+    expect(calls[0].options.name).toBe('open-certify');
+    expect(typeof calls[0].options.param).toBe('string');
+    expect(JSON.parse(calls[0].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.created.url });
+
+    const [create] = api.requestsTo('POST', '/api/verifications');
+    expect(create.body).toEqual({ certName: CERT_NAME, certNo: CERT_NO });
+    expect(create.headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
+    expect(create.headers['idempotency-key']).toMatch(UUID_V4);
+  });
+
+  it('signs in through auth_base, then removes the auth_code from the address bar', async () => {
+    const api = await openInAlipay();
+    expect(api.requestsTo('POST', '/api/sessions').map((request) => request.body)).toEqual([{ authCode: 'fake-auth-code' }]);
+    const address = new URL(page.url());
+    expect(address.searchParams.has('auth_code')).toBe(false);
+    expect(address.pathname).toBe('/');
+  });
+
+  it('shows the verified screen after 9000 when the server says PASSED, with only the masked number', async () => {
+    const api = await openInAlipay({ api: { statuses: ['PASSED'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: { certifyId: api.created.certifyId } });
+
+    const screen = outcomeScreen(page, 'passed');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.passedTitle);
+    expect(await screen.textContent()).toContain(maskCertNo(CERT_NO));
+    const html = await page.content();
+    expect(html).not.toContain(CERT_NO);
+    expect(html).not.toContain(CERT_NAME);
+    const storage = await readWebStorage(page);
+    expect(storage).not.toContain(CERT_NO);
+    expect(storage).not.toContain(CERT_NAME);
+    expect(api.requestsTo('GET', `/api/verifications/${api.created.verificationId}`).length).toBeGreaterThanOrEqual(1);
+    await saveScreenshot(page, 'h5-result-passed');
+  });
+
+  it('keeps asking the server while it says PENDING after 9000, then shows its final answer', async () => {
+    const api = await openInAlipay({ api: { statuses: ['PENDING', 'PASSED'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+
+    await outcomeScreen(page, 'passed').waitFor();
+    expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(2);
+  });
+
+  it('shows the failed screen after 4000 when the server says FAILED', async () => {
+    await openInAlipay({ api: { statuses: ['FAILED'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'USER_IS_NOT_CERTIFY' } });
+
+    const screen = outcomeScreen(page, 'failed');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.failedTitle);
+    await saveScreenshot(page, 'h5-result-failed');
+  });
+
+  it('shows a could-not-verify error with its code after 4000 when the server still says PENDING', async () => {
+    await openInAlipay({ api: { statuses: ['PENDING'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'SYSTEM_ERROR' } });
+
+    const screen = outcomeScreen(page, 'error');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain('CERTIFY_FAILED');
+  });
+
+  it('asks the server after an unknown resultStatus and shows what it says', async () => {
+    await openInAlipay({ api: { statuses: ['FAILED'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '8000', result: {} });
+
+    await outcomeScreen(page, 'failed').waitFor();
+  });
+
+  it('returns to the form with the inputs kept after 6001 (the user cancelled)', async () => {
+    const api = await openInAlipay();
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '6001', result: {} });
+
+    const notice = page.locator('#form-notice');
+    await notice.getByText(COPY.cancelledNotice).waitFor();
+    expect(await page.getByLabel(COPY.nameLabel, { exact: true }).inputValue()).toBe(CERT_NAME);
+    expect(await page.getByLabel(COPY.certNoLabel, { exact: true }).inputValue()).toBe(CERT_NO);
+    expect(await page.getByRole('button', { name: COPY.submit }).isEnabled()).toBe(true);
+    expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(0);
+    expect(await page.evaluate(() => window.sessionStorage.getItem('identity-verify.pending-verification'))).toBeNull();
+  });
+
+  it('offers a retry after 6002 (network) that reopens the same certifyId and url', async () => {
+    const api = await openInAlipay({ api: { statuses: ['PASSED'] } });
+    await submitValidForm();
+    const [first] = await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '6002', result: {} });
+
+    const screen = outcomeScreen(page, 'network');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.networkTitle);
+    await screen.getByRole('button', { name: COPY.actionRetryCertify }).click();
+
+    const calls = await waitForBridgeCalls(page, 2);
+    expect(calls[1]).toEqual(first);
+    expect(api.requestsTo('POST', '/api/verifications')).toHaveLength(1);
+    await answerBridgeCall(page, 1, { resultStatus: '9000', result: {} });
+    await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('shows a bridge error, not an Alipay answer, when the bridge call itself fails', async () => {
+    await openInAlipay();
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { error: 1, errorMessage: 'function not found' });
+
+    const screen = outcomeScreen(page, 'error');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain('BRIDGE_ERROR');
+  });
+
+  it('starts the verification when AlipayJSBridgeReady fires after the form was submitted', async () => {
+    const api = await openInAlipay({ bridgePresent: false });
+    await submitValidForm();
+
+    await page.locator('#busy-text').getByText(COPY.waitingForAlipay).waitFor();
+    expect(api.requestsTo('POST', '/api/verifications')).toHaveLength(0);
+
+    await injectLateBridge(page);
+    const calls = await waitForBridgeCalls(page, 1);
+    expect(calls[0].options.name).toBe('open-certify');
+    expect(JSON.parse(calls[0].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.created.url });
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+    await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('shows the upgrade message on Alipay older than 10.1.32 and calls nothing', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(OLD_ALIPAY_VERSION) });
+    page = await context.newPage();
+    await installFakeBridge(page, { present: true });
+    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
+    await page.goto(`${server.baseUrl}/`);
+
+    const screen = outcomeScreen(page, 'upgrade');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.upgradeTitle);
+    expect(await screen.textContent()).toContain('10.1.32');
+    expect(api.requests).toHaveLength(0);
+    expect(await page.evaluate(() => (window as unknown as { __fakeBridge: { calls(): unknown[] } }).__fakeBridge.calls().length)).toBe(0);
+    await saveScreenshot(page, 'h5-upgrade');
+  });
+});
+
+describe('H5 page outside Alipay with real Alipay credentials', () => {
+  it('asks the user to open the page in Alipay instead of showing the form', async () => {
+    context = await newPhoneContext(browser);
+    page = await context.newPage();
+    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, mode: 'alipay' });
+    await page.goto(`${server.baseUrl}/`);
+
+    const screen = outcomeScreen(page, 'open-in-alipay');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.openInAlipayTitle);
+    expect(await page.locator('#identity-form').isHidden()).toBe(true);
+    expect(api.requestsTo('POST', '/api/sessions')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The backend's API answered by the test through page.route(), for the tests that
+ * need to choose what the server says (every screen after each Alipay resultStatus).
+ * The real server still serves the page itself; only `/api/*` and the OAuth page are faked.
+ * Answers follow utils/api-contract.ts, so a contract change breaks these fakes at compile time.
+ */
+import { Page, Request, Route } from 'playwright-core';
+import {
+  ClientConfig,
+  CreateSessionResponse,
+  CreateVerificationResponse,
+  VerificationStatus,
+  VerificationView,
+  ApiErrorBody,
+} from '../../../utils/api-contract';
+import { maskCertNo } from '../../../utils/identity';
+
+/** One request the page sent to the fake API. */
+export interface RecordedApiRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeApiOptions {
+  mode?: ClientConfig['mode'];
+  /** The ID number the fake server "saw"; only its masked form is ever sent back. */
+  certNo: string;
+  /** Status of each successive GET /api/verifications/:id; the last one repeats. */
+  statuses?: VerificationStatus[];
+  /** Answer POST /api/verifications with this error instead. */
+  createError?: { status: number; body: ApiErrorBody };
+}
+
+export interface FakeApi {
+  requests: RecordedApiRequest[];
+  created: CreateVerificationResponse;
+  /** Requests of one method and path prefix, in order. */
+  requestsTo(method: string, pathPrefix: string): RecordedApiRequest[];
+}
+
+export const FAKE_APP_ID = '2021000000000001';
+export const FAKE_TOKEN = 'fake-session-token';
+const OAUTH_PATH = '/fake-oauth/authorize';
+
+function json(route: Route, status: number, body: unknown): Promise<void> {
+  return route.fulfill({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+}
+
+function record(request: Request): RecordedApiRequest {
+  const url = new URL(request.url());
+  const raw = request.postData();
+  return { method: request.method(), path: url.pathname + url.search, headers: request.headers(), body: raw ? (JSON.parse(raw) as unknown) : undefined };
+}
+
+/** Routes `/api/*` and a fake auth_base page for `page`, on the origin `baseUrl`. */
+export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApiOptions): Promise<FakeApi> {
+  const requests: RecordedApiRequest[] = [];
+  const statuses = options.statuses ?? ['PASSED'];
+  let statusReads = 0;
+  const created: CreateVerificationResponse = {
+    verificationId: 'vrf_fake_0001',
+    certifyId: 'fake-certify-id-0001',
+    url: 'https://openapi.alipay.com/gateway.do?method=alipay.user.certify.open.certify&sign=fake',
+    expiresAt: new Date(Date.now() + 23 * 3_600_000).toISOString(),
+  };
+
+  await page.route(`${baseUrl}${OAUTH_PATH}?*`, (route) => {
+    // Alipay's auth_base page: no consent screen, straight back with a one-time code.
+    const redirect = new URL(new URL(route.request().url()).searchParams.get('redirect_uri') as string);
+    redirect.searchParams.set('auth_code', 'fake-auth-code');
+    redirect.searchParams.set('app_id', FAKE_APP_ID);
+    redirect.searchParams.set('source', 'alipay_wallet');
+    redirect.searchParams.set('scope', 'auth_base');
+    return route.fulfill({ status: 302, headers: { location: redirect.toString() } });
+  });
+
+  // Stands in for the certify URL (Alipay's page, or the emulator's in a plain browser).
+  await page.route('https://openapi.alipay.com/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><title>certify</title><h1>certify</h1>' }),
+  );
+
+  await page.route(`${baseUrl}/api/**`, (route) => {
+    const request = route.request();
+    const entry = record(request);
+    requests.push(entry);
+    const path = new URL(request.url()).pathname;
+    if (request.method() === 'GET' && path === '/api/client-config') {
+      const config: ClientConfig = { mode: options.mode ?? 'emulator', appId: FAKE_APP_ID, oauthAuthorizeUrl: `${baseUrl}${OAUTH_PATH}` };
+      return json(route, 200, config);
+    }
+    if (request.method() === 'POST' && path === '/api/sessions') {
+      const session: CreateSessionResponse = { token: FAKE_TOKEN, expiresAt: new Date(Date.now() + 7_200_000).toISOString() };
+      return json(route, 201, session);
+    }
+    if (request.method() === 'POST' && path === '/api/verifications') {
+      if (options.createError) return json(route, options.createError.status, options.createError.body);
+      return json(route, 201, created);
+    }
+    if (request.method() === 'GET' && path === `/api/verifications/${created.verificationId}`) {
+      const status = statuses[Math.min(statusReads, statuses.length - 1)];
+      statusReads += 1;
+      const view: VerificationView = {
+        verificationId: created.verificationId,
+        status,
+        certNoMasked: maskCertNo(options.certNo),
+        updatedAt: new Date().toISOString(),
+      };
+      return json(route, 200, view);
+    }
+    const notFound: ApiErrorBody = { error: { code: 'NOT_FOUND', message: 'No such route in the fake API' } };
+    return json(route, 404, notFound);
+  });
+
+  return {
+    requests,
+    created,
+    requestsTo: (method, pathPrefix) => requests.filter((request) => request.method === method && request.path.indexOf(pathPrefix) === 0),
+  };
+}
