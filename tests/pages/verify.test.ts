@@ -1,0 +1,305 @@
+/**
+ * pages/verify driven as a user would: type, consent, tap. Asserts the sequence of
+ * setData and my.* calls, above all that the tap costs exactly one my.request before
+ * Alipay's verification opens, and where each outcome leads.
+ */
+import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
+import { TEST_NAMES, makeCertNo, makeCertNoEndingInX, withCheckCharacter } from '../support/identities';
+import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
+import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
+import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
+import { PENDING_VERIFICATION_KEY } from '../../utils/pending-verification';
+
+const VERIFY = 'pages/verify/index';
+const NAME = TEST_NAMES[0];
+const CERT_NO = makeCertNo(42);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let env: MiniEnv;
+
+// Fake timers throughout: the debounce and request timers never outlive a test.
+beforeEach(() => {
+  jest.useFakeTimers();
+});
+
+afterEach(() => {
+  env.restore();
+  jest.useRealTimers();
+});
+
+/** Boots app + verify page, launches (silent login), mounts the form. */
+async function openForm(options: Parameters<typeof setupAlipayEnv>[0] = {}): Promise<PageInstance> {
+  env = setupAlipayEnv(options);
+  env.boot({ app: true, pages: [VERIFY] });
+  await env.launch();
+  const page = await env.mount(VERIFY);
+  env.clearTimeline();
+  return page;
+}
+
+function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
+  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
+}
+
+function fillForm(page: PageInstance, certName = NAME, certNo = CERT_NO): void {
+  call(page, 'onCertNameInput', { detail: { value: certName } });
+  call(page, 'onCertNoInput', { detail: { value: certNo } });
+  call(page, 'onConsentChange', { detail: { value: true } });
+}
+
+async function tapSubmit(page: PageInstance): Promise<void> {
+  call(page, 'onSubmitTap');
+  await settle();
+}
+
+function requestArgs(): Array<{ url: string; method: string; headers: Record<string, string>; data: string }> {
+  return env.argsOf('request') as Array<{ url: string; method: string; headers: Record<string, string>; data: string }>;
+}
+
+describe('the form', () => {
+  it('enables the button only when both fields are valid and consent is given', async () => {
+    const page = await openForm();
+    expect(page.data.canSubmit).toBe(false);
+    call(page, 'onCertNameInput', { detail: { value: NAME } });
+    expect(page.data.canSubmit).toBe(false);
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data.canSubmit).toBe(false);
+    call(page, 'onConsentChange', { detail: { value: true } });
+    expect(page.data.canSubmit).toBe(true);
+    call(page, 'onConsentChange', { detail: { value: false } });
+    expect(page.data.canSubmit).toBe(false);
+    expect(env.setDataCalls(VERIFY).map((update) => update.canSubmit)).toEqual([false, false, true, false]);
+  });
+
+  it('does nothing on a tap while the button is disabled', async () => {
+    const page = await openForm();
+    call(page, 'onCertNameInput', { detail: { value: NAME } });
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    await tapSubmit(page);
+    expect(env.myCalls(['request', 'call'])).toEqual([]);
+  });
+
+  it('shows a field error on blur and clears it as soon as the input is fixed', async () => {
+    const page = await openForm();
+    const wrongCheck = CERT_NO.slice(0, 17) + (CERT_NO.charAt(17) === '1' ? '2' : '1');
+    call(page, 'onCertNoInput', { detail: { value: wrongCheck } });
+    expect(page.data.certNoError).toBe('');
+    call(page, 'onCertNoBlur', { detail: { value: wrongCheck } });
+    expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_CHECKSUM);
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data.certNoError).toBe('');
+  });
+
+  it('explains a 15-digit legacy number and a name with Latin letters on blur', async () => {
+    const page = await openForm();
+    call(page, 'onCertNoBlur', { detail: { value: '110101800101001' } });
+    call(page, 'onCertNameBlur', { detail: { value: 'Zhang San' } });
+    expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_LEGACY_15);
+    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET);
+  });
+
+  it('accepts full-width digits and a lowercase x, and sends the normalized number', async () => {
+    const page = await openForm();
+    const certNo = makeCertNoEndingInX();
+    const typed = certNo.toLowerCase().replace(/[0-9]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) + 0xfee0));
+    fillForm(page, ` ${NAME} `, typed);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[0].data)).toEqual({ certName: NAME, certNo, certType: 'IDENTITY_CARD' });
+  });
+
+  it('opens the full notice from the consent link', async () => {
+    const page = await openForm();
+    call(page, 'onConsentLinkTap');
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/consent/index' }]);
+  });
+});
+
+describe('the verify tap', () => {
+  it('costs exactly one my.request, then my.call with the certifyId and url as param JSON, then the result page', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('9000', { certifyId: 'certify-2' }));
+    await tapSubmit(page);
+
+    expect(env.myCalls(['request', 'setStorageSync', 'call', 'navigateTo'])).toEqual(['request', 'setStorageSync', 'call', 'navigateTo']);
+    const [request] = requestArgs();
+    expect(request.method).toBe('POST');
+    expect(request.url).toMatch(/\/api\/verifications$/);
+    expect(request.headers.authorization).toBe('Bearer token-1');
+    expect(request.headers['Idempotency-Key']).toMatch(UUID);
+    expect(JSON.parse(request.data)).toEqual({ certName: NAME, certNo: CERT_NO, certType: 'IDENTITY_CARD' });
+
+    const [bridge] = env.argsOf('call') as Array<{ name: string; opt: { name: string; param: string } }>;
+    expect(bridge.name).toBe('startBizService');
+    expect(bridge.opt.name).toBe('open-certify');
+    expect(JSON.parse(bridge.opt.param)).toEqual({
+      certifyId: 'certify-2',
+      url: 'https://openapi.alipay.com/gateway.do?method=alipay.user.certify.open.certify&certify_id=certify-2',
+    });
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2' }]);
+  });
+
+  it('shows the loading state with the masked number, then clears it', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.clearTimeline();
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    const updates = env.setDataCalls(VERIFY);
+    expect(updates[0]).toEqual({ submitting: true, notice: '', certNoMasked: maskCertNo(CERT_NO) });
+    expect(updates[updates.length - 1]).toEqual({ submitting: false });
+  });
+
+  it('stores only the pending verificationId, and no name or number anywhere on the device or in URLs', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(env.storage).toEqual({ [PENDING_VERIFICATION_KEY]: 'ver-2' });
+    const visible = JSON.stringify([env.argsOf('setStorageSync'), env.argsOf('navigateTo')]);
+    expect(visible).not.toContain(CERT_NO);
+    expect(visible).not.toContain(NAME);
+    expect(visible).not.toContain(CERT_NO.slice(3, 14));
+  });
+
+  it('opens one verification for a double tap', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    call(page, 'onSubmitTap');
+    call(page, 'onSubmitTap');
+    await settle();
+    expect(env.myCalls(['request', 'call'])).toEqual(['request', 'call']);
+  });
+
+  it('ignores a tap after the debounce window while the first verification is still open', async () => {
+    const page = await openForm();
+    fillForm(page);
+    await tapSubmit(page);
+    await jest.advanceTimersByTimeAsync(2000);
+    await tapSubmit(page);
+    expect(env.myCalls(['request', 'call'])).toEqual(['request', 'call']);
+    expect(page.data.submitting).toBe(true);
+  });
+
+  it('uses my.startAPVerify with the same ticket where canIUse says it exists', async () => {
+    const page = await openForm({ startAPVerify: true });
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(env.myCalls(['request', 'call', 'startAPVerify'])).toEqual(['request', 'startAPVerify']);
+    expect(env.argsOf('startAPVerify')[0]).toEqual({ certifyId: 'certify-2', url: expect.stringContaining('certify_id=certify-2') });
+  });
+});
+
+describe('where each outcome leads', () => {
+  async function submitWith(answer: ReturnType<typeof certifyAnswer> | { fail: { error: number; errorMessage: string } }): Promise<PageInstance> {
+    const page = await openForm();
+    fillForm(page);
+    env.certifyScripts.push(answer);
+    await tapSubmit(page);
+    return page;
+  }
+
+  it('6001 (cancelled): stays on the form with the inputs kept and says so', async () => {
+    const page = await submitWith(certifyAnswer('6001'));
+    expect(page.data).toMatchObject({ certName: NAME, certNo: CERT_NO, consent: true, canSubmit: true, submitting: false, notice: VERIFY_COPY_ZH_CN.cancelled });
+    expect(env.myCalls(['navigateTo'])).toEqual([]);
+    expect(env.storage).toEqual({});
+  });
+
+  it('6002 (network): opens the result page in retry mode', async () => {
+    await submitWith(certifyAnswer('6002'));
+    const [navigation] = env.argsOf('navigateTo') as Array<{ url: string }>;
+    expect(queryOf(navigation.url)).toEqual({ verificationId: 'ver-2', retry: '1' });
+  });
+
+  it('4000 USER_IS_NOT_CERTIFY: stays on the form and says how to real-name verify', async () => {
+    const page = await submitWith(certifyAnswer('4000', { errorCode: 'USER_IS_NOT_CERTIFY' }));
+    expect(page.data.notice).toBe(VERIFY_COPY_ZH_CN.notCertified);
+    expect(env.myCalls(['navigateTo'])).toEqual([]);
+    expect(env.storage).toEqual({});
+  });
+
+  it('4000 SYSTEM_ERROR: lets the server decide on the result page', async () => {
+    await submitWith(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2' }]);
+  });
+
+  it('an unknown status: lets the server decide on the result page', async () => {
+    await submitWith(certifyAnswer('7777'));
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2' }]);
+  });
+
+  it('a bridge failure: stays on the form with a retry message', async () => {
+    const page = await submitWith({ fail: { error: 3, errorMessage: 'unknown error' } });
+    expect(page.data.notice).toBe(VERIFY_COPY_ZH_CN.bridgeError);
+    expect(page.data.submitting).toBe(false);
+    expect(env.storage).toEqual({});
+  });
+});
+
+describe('an old Alipay', () => {
+  it('shows the upgrade message on load and never calls the backend', async () => {
+    const page = await openForm({ version: '10.1.30' });
+    expect(page.data.upgradeMessage).toContain('10.1.32');
+    fillForm(page);
+    expect(page.data.canSubmit).toBe(false);
+    await tapSubmit(page);
+    expect(env.myCalls(['request', 'call'])).toEqual([]);
+  });
+});
+
+describe('backend failures', () => {
+  it('puts a server identity refusal beside its field, by code', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ status: 422, body: { error: { code: 'CERT_NO_REGION', message: 'anything' } } });
+    await tapSubmit(page);
+    expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_REGION);
+    expect(page.data.submitting).toBe(false);
+    expect(env.myCalls(['call'])).toEqual([]);
+  });
+
+  it('maps the code, not the server message', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ status: 503, body: { error: { code: 'UPSTREAM_UNAVAILABLE', message: 'upstream said: secret detail' } } });
+    await tapSubmit(page);
+    expect(page.data.notice).toBe(ERROR_MESSAGES_ZH_CN.UPSTREAM_UNAVAILABLE);
+  });
+
+  it('reuses the Idempotency-Key when the same submission is retried after a lost answer, and not after an edit', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network error' } });
+    await tapSubmit(page);
+    expect(page.data.notice).toBe(ERROR_MESSAGES_ZH_CN.NETWORK_ERROR);
+
+    await jest.advanceTimersByTimeAsync(1000);
+    env.backend.scripted.push({ fail: { error: 13, errorMessage: 'timeout' } });
+    await tapSubmit(page);
+    expect(page.data.notice).toBe(ERROR_MESSAGES_ZH_CN.REQUEST_TIMEOUT);
+
+    await jest.advanceTimersByTimeAsync(1000);
+    call(page, 'onCertNoInput', { detail: { value: withCheckCharacter('31010419900101002') } });
+    await tapSubmit(page);
+    const keys = requestArgs().map((request) => request.headers['Idempotency-Key']);
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it('re-logs in silently once when the session expired, then opens the verification', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.expireTokens();
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    const paths = requestArgs().map((request) => `${request.method} ${request.url.replace(/^https?:\/\/[^/]+/, '')}`);
+    expect(paths).toEqual(['POST /api/verifications', 'POST /api/sessions', 'POST /api/verifications']);
+    expect(env.myCalls(['getAuthCode', 'call'])).toEqual(['getAuthCode', 'call']);
+    expect(requestArgs()[2].headers.authorization).toBe('Bearer token-2');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * An in-memory stand-in for the merchant backend's HTTP contract (utils/api-contract.ts),
+ * answering the fake my.request. Tests script what it says (statuses, failures) and read
+ * what it was asked. The real server is tested in server/tests through app.inject().
+ */
+import { CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
+import { maskCertNo } from '../../utils/identity';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** What the fake my.request does with one call. */
+export type FakeAnswer =
+  | { status: number; body: unknown }
+  | { status: number; text: string }
+  /** my.request's `fail` callback, e.g. 12 (network) or 13 (timeout). */
+  | { fail: { error: number; errorMessage: string } }
+  /** Never calls back, like a dropped radio. */
+  | { hang: true };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class FakeBackend {
+  readonly requests: RecordedRequest[] = [];
+  /** Answers used before any routing, one per request, in order. */
+  readonly scripted: FakeAnswer[] = [];
+  /** Statuses GET answers per verification, in order; the last one repeats. */
+  readonly statusScript: Record<string, VerificationStatus[]> = {};
+  private readonly tokens: string[] = [];
+  private readonly byIdempotencyKey: Record<string, CreateVerificationResponse> = {};
+  private readonly masked: Record<string, string> = {};
+  private counter = 0;
+
+  /** Makes every token issued so far invalid, as after a server restart. */
+  expireTokens(): void {
+    this.tokens.length = 0;
+  }
+
+  /** Requests to one method and path, in order. */
+  requestsTo(method: string, path: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.method === method && request.path === path);
+  }
+
+  handle(request: RecordedRequest): FakeAnswer {
+    this.requests.push(request);
+    const scripted = this.scripted.shift();
+    if (scripted) return scripted;
+    if (request.method === 'POST' && request.path === '/api/sessions') return this.createSession(request);
+    if (!this.isAuthorized(request)) return { status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'Sign in first' } } };
+    if (request.method === 'POST' && request.path === '/api/verifications') return this.createVerification(request);
+    const match = /^\/api\/verifications\/([^/]+)$/.exec(request.path);
+    if (request.method === 'GET' && match) return this.getVerification(decodeURIComponent(match[1]));
+    return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such route' } } };
+  }
+
+  private isAuthorized(request: RecordedRequest): boolean {
+    const header = request.headers.authorization || '';
+    return header.indexOf('Bearer ') === 0 && this.tokens.indexOf(header.slice(7)) >= 0;
+  }
+
+  private createSession(request: RecordedRequest): FakeAnswer {
+    const body = request.body as { authCode?: unknown };
+    if (typeof body.authCode !== 'string' || body.authCode === '') {
+      return { status: 400, body: { error: { code: 'AUTH_CODE_INVALID', message: 'Bad auth code' } } };
+    }
+    this.counter += 1;
+    const token = `token-${this.counter}`;
+    this.tokens.push(token);
+    return { status: 201, body: { token, expiresAt: new Date(Date.now() + DAY_MS).toISOString() } };
+  }
+
+  private createVerification(request: RecordedRequest): FakeAnswer {
+    const key = request.headers['Idempotency-Key'];
+    if (key && this.byIdempotencyKey[key]) return { status: 201, body: this.byIdempotencyKey[key] };
+    this.counter += 1;
+    const body = request.body as { certNo: string };
+    const created: CreateVerificationResponse = {
+      verificationId: `ver-${this.counter}`,
+      certifyId: `certify-${this.counter}`,
+      url: `https://openapi.alipay.com/gateway.do?method=alipay.user.certify.open.certify&certify_id=certify-${this.counter}`,
+      expiresAt: new Date(Date.now() + 23 * 60 * 60 * 1000).toISOString(),
+    };
+    this.masked[created.verificationId] = maskCertNo(body.certNo);
+    if (key) this.byIdempotencyKey[key] = created;
+    return { status: 201, body: created };
+  }
+
+  private getVerification(verificationId: string): FakeAnswer {
+    const script = this.statusScript[verificationId];
+    if (!this.masked[verificationId] && !script) {
+      return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such verification' } } };
+    }
+    const status = script && script.length > 1 ? (script.shift() as VerificationStatus) : script ? script[0] : 'PENDING';
+    const view: VerificationView = {
+      verificationId,
+      status,
+      certNoMasked: this.masked[verificationId] || '110***********0000',
+      updatedAt: new Date().toISOString(),
+    };
+    return { status: 200, body: view };
+  }
+}
