@@ -41,7 +41,7 @@ function call(page: PageInstance, handler: string, ...args: unknown[]): unknown 
   return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
 }
 
-function fillForm(page: PageInstance, certName = NAME, certNo = CERT_NO): void {
+function fillForm(page: PageInstance, certName: string = NAME, certNo: string = CERT_NO): void {
   call(page, 'onCertNameInput', { detail: { value: certName } });
   call(page, 'onCertNoInput', { detail: { value: certNo } });
   call(page, 'onConsentChange', { detail: { value: true } });

@@ -1,0 +1,232 @@
+/**
+ * pages/result: shows only what `GET /api/verifications/:id` says, polls PENDING with
+ * backoff for about 15 s, retries a 6002 with the same ticket, and gives every final
+ * state a next step. Fake timers drive the backoff; nothing sleeps.
+ */
+import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
+import { TEST_NAMES, makeCertNo } from '../support/identities';
+import { RESULT_COPY_ZH_CN } from '../../pages/result/copy';
+import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
+import { maskCertNo } from '../../utils/identity';
+import { PENDING_VERIFICATION_KEY } from '../../utils/pending-verification';
+
+const VERIFY = 'pages/verify/index';
+const RESULT = 'pages/result/index';
+const CERT_NO = makeCertNo(7);
+
+let env: MiniEnv;
+
+beforeEach(() => {
+  jest.useFakeTimers();
+});
+
+afterEach(() => {
+  env.restore();
+  jest.useRealTimers();
+});
+
+function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
+  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
+}
+
+/** Logged-in app with both pages booted; nothing mounted yet. */
+async function launch(): Promise<void> {
+  env = setupAlipayEnv();
+  env.boot({ app: true, pages: [VERIFY, RESULT] });
+  await env.launch();
+}
+
+/** Runs the form to the point where it navigates to the result page; answers that page's query. */
+async function verifyUntilResultPage(
+  answer: ReturnType<typeof certifyAnswer>,
+): Promise<{ form: PageInstance; query: Record<string, string>; firstParam: string }> {
+  await launch();
+  const form = await env.mount(VERIFY);
+  call(form, 'onCertNameInput', { detail: { value: TEST_NAMES[1] } });
+  call(form, 'onCertNoInput', { detail: { value: CERT_NO } });
+  call(form, 'onConsentChange', { detail: { value: true } });
+  env.certifyScripts.push(answer);
+  call(form, 'onSubmitTap');
+  await settle();
+  const [navigation] = env.argsOf('navigateTo') as Array<{ url: string }>;
+  const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
+  env.clearTimeline();
+  env.pageStackDepth = 2;
+  return { form, query: queryOf(navigation.url), firstParam: bridge.opt.param };
+}
+
+function getCount(verificationId: string): number {
+  return env.backend.requestsTo('GET', `/api/verifications/${verificationId}`).length;
+}
+
+function screens(): unknown[] {
+  return env
+    .setDataCalls(RESULT)
+    .filter((update) => 'screen' in update)
+    .map((update) => update.screen);
+}
+
+describe('final states', () => {
+  it('PASSED: shows the pass with the masked number, forgets the pending id, and offers Done', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
+    const page = await env.mount(RESULT, query);
+    expect(screens()).toEqual(['loading', 'passed']);
+    expect(page.data.certNoMasked).toBe(maskCertNo(CERT_NO));
+    expect(env.storage).toEqual({});
+    call(page, 'onDoneTap');
+    expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
+  });
+
+  it('trusts the server over the client: a 9000 the server calls FAILED shows as failed', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.statusScript[query.verificationId] = ['FAILED'];
+    const page = await env.mount(RESULT, query);
+    expect(page.data.screen).toBe('failed');
+  });
+
+  it('FAILED: offers to verify again, back on the kept form', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    env.backend.statusScript[query.verificationId] = ['FAILED'];
+    const page = await env.mount(RESULT, query);
+    expect(page.data.screen).toBe('failed');
+    call(page, 'onBackToFormTap');
+    expect(env.argsOf('navigateBack')).toEqual([{ delta: 1 }]);
+  });
+
+  it('EXPIRED: offers a new verification, from a fresh form when the result page was opened at launch', async () => {
+    await launch();
+    env.backend.statusScript['ver-resumed'] = ['EXPIRED'];
+    const page = await env.mount(RESULT, { verificationId: 'ver-resumed' });
+    expect(page.data.screen).toBe('expired');
+    call(page, 'onBackToFormTap');
+    expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
+  });
+});
+
+describe('polling PENDING', () => {
+  it('polls with backoff until the server answers', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.statusScript[query.verificationId] = ['PENDING', 'PENDING', 'PASSED'];
+    const page = await env.mount(RESULT, query);
+    expect(page.data.screen).toBe('pending');
+    expect(getCount(query.verificationId)).toBe(1);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(getCount(query.verificationId)).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(getCount(query.verificationId)).toBe(2);
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(getCount(query.verificationId)).toBe(3);
+    expect(screens()).toEqual(['loading', 'pending', 'pending', 'passed']);
+  });
+
+  it('stops after about 15 s with "still processing", and Refresh asks again', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    const page = await env.mount(RESULT, query);
+    await jest.advanceTimersByTimeAsync(14999);
+    expect(getCount(query.verificationId)).toBe(4);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(getCount(query.verificationId)).toBe(5);
+    expect(page.data.screen).toBe('still-processing');
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(getCount(query.verificationId)).toBe(5);
+
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    call(page, 'onRefreshTap');
+    await settle();
+    expect(getCount(query.verificationId)).toBe(6);
+    expect(page.data.screen).toBe('passed');
+  });
+
+  it('stops polling when the page is closed', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    const page = await env.mount(RESULT, query);
+    call(page, 'onUnload');
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(getCount(query.verificationId)).toBe(1);
+  });
+
+  it('shows a lookup failure by code with Refresh, and keeps the pending id for later', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network error' } });
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'error', message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR });
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    call(page, 'onRefreshTap');
+    await settle();
+    expect(page.data.screen).toBe('passed');
+  });
+
+  it('NOT_FOUND: says so and forgets the stored id', async () => {
+    await launch();
+    env.storage[PENDING_VERIFICATION_KEY] = 'ver-unknown';
+    const page = await env.mount(RESULT, { verificationId: 'ver-unknown' });
+    expect(page.data).toMatchObject({ screen: 'error', message: ERROR_MESSAGES_ZH_CN.NOT_FOUND });
+    expect(env.storage).toEqual({});
+  });
+
+  it('a page opened without an id shows NOT_FOUND and calls nothing', async () => {
+    await launch();
+    env.clearTimeline();
+    const page = await env.mount(RESULT, {});
+    expect(page.data).toMatchObject({ screen: 'error', message: ERROR_MESSAGES_ZH_CN.NOT_FOUND });
+    expect(env.myCalls(['request'])).toEqual([]);
+  });
+});
+
+describe('after 6002', () => {
+  it('retries with the same certifyId and url, with no new POST /api/verifications', async () => {
+    const { query, firstParam } = await verifyUntilResultPage(certifyAnswer('6002'));
+    expect(query.retry).toBe('1');
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true });
+    expect(env.myCalls(['request'])).toEqual([]);
+
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+
+    const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
+    expect(bridge.opt.param).toBe(firstParam);
+    expect(JSON.parse(bridge.opt.param)).toEqual({ certifyId: 'certify-2', url: expect.stringContaining('certify_id=certify-2') });
+    expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(1);
+    expect(env.myCalls(['call', 'request'])).toEqual(['call', 'request']);
+    expect(page.data.screen).toBe('passed');
+  });
+
+  it('stays on the retry screen when the network fails again', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.certifyScripts.push(certifyAnswer('6002'));
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true, retrying: false });
+  });
+
+  it('goes back to the form with the inputs kept when the user cancels the retry', async () => {
+    const { form, query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.certifyScripts.push(certifyAnswer('6001'));
+    await call(page, 'onRetryCertifyTap');
+    expect(env.argsOf('navigateBack')).toEqual([{ delta: 1 }]);
+    expect(form.data).toMatchObject({ certName: TEST_NAMES[1], certNo: CERT_NO, consent: true });
+    expect(env.storage).toEqual({});
+  });
+
+  it('refuses to retry once the ticket has expired, and points back to the form', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    jest.setSystemTime(Date.now() + 24 * 60 * 60 * 1000);
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: false, message: RESULT_COPY_ZH_CN.ticketExpired });
+    await call(page, 'onRetryCertifyTap');
+    expect(env.myCalls(['call', 'request'])).toEqual([]);
+  });
+
+  it('has no ticket after a restart (memory only), so it offers only the way back', async () => {
+    await launch();
+    const page = await env.mount(RESULT, { verificationId: 'ver-from-last-run', retry: '1' });
+    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: false, message: RESULT_COPY_ZH_CN.ticketExpired });
+  });
+});
