@@ -1,64 +1,91 @@
 /**
- * Request and response schemas of the API (TypeBox → JSON Schema). They validate requests,
- * serialize answers and produce the OpenAPI document; the TS types they imply are checked
- * against utils/api-contract.ts in tests/schemas.test.ts.
+ * Request and response schemas of the API, as plain JSON Schema. They validate requests,
+ * serialize answers and produce the OpenAPI document. Handler types come from
+ * utils/api-contract.ts; tests/schemas.test.ts checks that each schema names exactly the
+ * contract's fields.
+ *
+ * Plain objects rather than TypeBox builders: typebox 1.x ships as ES modules only, which
+ * jest 30 cannot load on Node 20, and the schemas are small enough to read as JSON.
  */
-import { Type } from 'typebox';
 import { CERT_TYPES } from '../../utils/identity';
 
-/** Unknown fields are refused, not silently dropped. */
-const strict = { additionalProperties: false } as const;
+const isoDateTime = { type: 'string', format: 'date-time' } as const;
 
-export const ErrorBody = Type.Object({
-  error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
-    subCode: Type.Optional(Type.String()),
-  }),
-});
-
-export const CreateSessionBody = Type.Object(
-  { authCode: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' }) },
-  strict,
-);
-
-export const CreateSessionReply = Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) });
-
-export const CreateVerificationBody = Type.Object(
-  {
-    // Lengths are generous upper bounds; utils/identity.ts decides validity and says why.
-    certName: Type.String({ maxLength: 200 }),
-    certNo: Type.String({ maxLength: 64 }),
-    certType: Type.Optional(Type.Union(CERT_TYPES.map((certType) => Type.Literal(certType)))),
-    bizCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Z_]+$' })),
+export const ErrorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, subCode: { type: 'string' } },
+    },
   },
-  strict,
-);
+} as const;
 
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
-});
+export const CreateSessionBody = {
+  type: 'object',
+  required: ['authCode'],
+  additionalProperties: false,
+  properties: { authCode: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' } },
+} as const;
 
-export const CreateVerificationReply = Type.Object({
-  verificationId: Type.String(),
-  certifyId: Type.String(),
-  url: Type.String(),
-  expiresAt: Type.String({ format: 'date-time' }),
-});
+export const CreateSessionReply = {
+  type: 'object',
+  required: ['token', 'expiresAt'],
+  properties: { token: { type: 'string' }, expiresAt: isoDateTime },
+} as const;
 
-export const VerificationParams = Type.Object({ verificationId: Type.String({ maxLength: 64 }) }, strict);
+export const CreateVerificationBody = {
+  type: 'object',
+  required: ['certName', 'certNo'],
+  additionalProperties: false,
+  properties: {
+    // Generous upper bounds only: utils/identity.ts decides validity and says why.
+    certName: { type: 'string', maxLength: 200 },
+    certNo: { type: 'string', maxLength: 64 },
+    certType: { type: 'string', enum: [...CERT_TYPES] },
+    bizCode: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Z_]+$' },
+  },
+} as const;
 
-export const VerificationReply = Type.Object({
-  verificationId: Type.String(),
-  status: Type.Union([Type.Literal('PENDING'), Type.Literal('PASSED'), Type.Literal('FAILED'), Type.Literal('EXPIRED')]),
-  certNoMasked: Type.String(),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
+export const IdempotencyHeaders = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' } },
+} as const;
 
-export const ClientConfigReply = Type.Object({
-  mode: Type.Union([Type.Literal('emulator'), Type.Literal('alipay')]),
-  appId: Type.String(),
-  oauthAuthorizeUrl: Type.String(),
-});
+export const CreateVerificationReply = {
+  type: 'object',
+  required: ['verificationId', 'certifyId', 'url', 'expiresAt'],
+  properties: { verificationId: { type: 'string' }, certifyId: { type: 'string' }, url: { type: 'string' }, expiresAt: isoDateTime },
+} as const;
 
-export const HealthReply = Type.Object({ status: Type.Literal('ok'), mode: Type.String() });
+export const VerificationParams = {
+  type: 'object',
+  required: ['verificationId'],
+  additionalProperties: false,
+  properties: { verificationId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+export const VerificationReply = {
+  type: 'object',
+  required: ['verificationId', 'status', 'certNoMasked', 'updatedAt'],
+  properties: {
+    verificationId: { type: 'string' },
+    status: { type: 'string', enum: ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'] },
+    certNoMasked: { type: 'string' },
+    updatedAt: isoDateTime,
+  },
+} as const;
+
+export const ClientConfigReply = {
+  type: 'object',
+  required: ['mode', 'appId', 'oauthAuthorizeUrl'],
+  properties: { mode: { type: 'string', enum: ['emulator', 'alipay'] }, appId: { type: 'string' }, oauthAuthorizeUrl: { type: 'string' } },
+} as const;
+
+export const HealthReply = {
+  type: 'object',
+  required: ['status', 'mode'],
+  properties: { status: { type: 'string', enum: ['ok'] }, mode: { type: 'string' } },
+} as const;

@@ -18,10 +18,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { Clock, Sleeper } from '../clock';
 import { ApiError, notFound } from '../errors';
-import { signRsa2 } from '../alipay/gateway-signature';
+import { responseKeyOf, signRsa2 } from '../alipay/gateway-signature';
 import { CertificationStore } from './certification-store';
 import { renderCertifyErrorPage, renderCertifyPage } from './certify-page';
 import { FaultInjector, FaultSettings } from './faults';
@@ -54,26 +53,46 @@ function newTraceId(): string {
   return randomBytes(16).toString('hex');
 }
 
-const OutcomeBody = Type.Object({ outcome: Type.Union([Type.Literal('PASSED'), Type.Literal('FAILED')]) }, { additionalProperties: false });
-const CertifyIdParams = Type.Object({ certifyId: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) });
-const FaultsBody = Type.Object(
-  {
-    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120000 })),
-    unavailableShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    timeoutShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    badSignatureShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    unsignedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    methods: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 10 })),
-    remaining: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+const OutcomeBody = {
+  type: 'object',
+  required: ['outcome'],
+  additionalProperties: false,
+  properties: { outcome: { type: 'string', enum: ['PASSED', 'FAILED'] } },
+} as const;
+const PageChoiceBody = {
+  type: 'object',
+  required: ['outcome'],
+  properties: { outcome: { type: 'string', enum: ['PASSED', 'FAILED', 'CANCELLED'] } },
+} as const;
+const CertifyIdParams = {
+  type: 'object',
+  required: ['certifyId'],
+  properties: { certifyId: { type: 'string', pattern: '^[A-Za-z0-9]{1,64}$' } },
+} as const;
+const share = { type: 'number', minimum: 0, maximum: 1 } as const;
+const FaultsBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    latencyMs: { type: 'integer', minimum: 0, maximum: 120000 },
+    unavailableShare: share,
+    timeoutShare: share,
+    badSignatureShare: share,
+    unsignedShare: share,
+    methods: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 128 } },
+    remaining: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'null' }] },
   },
-  { additionalProperties: false },
-);
-const AuthorizeQuery = Type.Object({
-  app_id: Type.String({ minLength: 1, maxLength: 32 }),
-  scope: Type.String({ minLength: 1, maxLength: 64 }),
-  redirect_uri: Type.String({ minLength: 1, maxLength: 2048 }),
-  state: Type.Optional(Type.String({ maxLength: 256 })),
-});
+} as const;
+const AuthorizeQuery = {
+  type: 'object',
+  required: ['app_id', 'scope', 'redirect_uri'],
+  properties: {
+    app_id: { type: 'string', minLength: 1, maxLength: 32 },
+    scope: { type: 'string', minLength: 1, maxLength: 64 },
+    redirect_uri: { type: 'string', minLength: 1, maxLength: 2048 },
+    state: { type: 'string', maxLength: 256 },
+  },
+} as const;
 
 /** certify_id from a biz_content JSON text; empty when absent or malformed. */
 function readCertifyId(bizContent: string | undefined): string {
@@ -106,8 +125,12 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
     heldSockets.clear();
   });
 
-  /** Signs and sends one answer, unless a fault says otherwise. */
-  async function sendAnswer(reply: FastifyReply, method: string, answer: GatewayAnswer): Promise<void> {
+  /**
+   * Signs and sends one answer, unless a fault says otherwise. The fault is drawn before the
+   * method runs: a 20000 or a timeout means Alipay did nothing, while a bad or missing
+   * signature spoils the answer of a call that did happen.
+   */
+  async function sendAnswer(reply: FastifyReply, method: string, run: () => GatewayAnswer): Promise<void> {
     const current = faults.current();
     if (current.latencyMs > 0) await sleep(current.latencyMs);
     const fault = EXEC_METHODS.indexOf(method) >= 0 ? faults.draw(method) : undefined;
@@ -123,7 +146,8 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
       });
       return;
     }
-    const node = fault === 'unavailable' ? unavailableNode() : answer.node;
+    const answer = fault === 'unavailable' ? { responseKey: responseKeyOf(method), node: unavailableNode() } : run();
+    const node = answer.node;
     const nodeText = JSON.stringify(node);
     let body = `{"${answer.responseKey}":${nodeText}`;
     if (fault === 'bad-signature') body += `,"sign":"${signRsa2(`${nodeText} `, keys.alipayPrivateKey)}"`;
@@ -136,7 +160,8 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
     const params: GatewayParams = { ...toParams(request.query), ...toParams(request.body) };
     const method = params.method ?? '';
     const rejection = checkCommonParams(params, keys, clock(), EXEC_METHODS);
-    await sendAnswer(reply, method, rejection ?? handleExecMethod(params, store, clock()));
+    // Faults only hit calls the gateway accepted, as an overloaded Alipay would.
+    await sendAnswer(reply, rejection ? '' : method, () => rejection ?? handleExecMethod(params, store, clock()));
   });
 
   app.get('/gateway.do', async (request: FastifyRequest, reply) => {
@@ -159,7 +184,7 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
     {
       schema: {
         params: CertifyIdParams,
-        body: Type.Object({ outcome: Type.Union([Type.Literal('PASSED'), Type.Literal('FAILED'), Type.Literal('CANCELLED')]) }),
+        body: PageChoiceBody,
       },
     },
     async (request, reply) => {

@@ -2,19 +2,16 @@
  * Unauthenticated endpoints: `GET /healthz`, `GET /api/client-config` and `GET /openapi.json`.
  */
 import { FastifyPluginAsync } from 'fastify';
-import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ClientConfig } from '../../../utils/api-contract';
 import { ClientConfigReply, HealthReply } from '../schemas';
 
 export const metaRoutes: FastifyPluginAsync<{ clientConfig: ClientConfig }> = async (app, { clientConfig }) => {
-  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  typed.get('/healthz', { schema: { summary: 'Liveness', response: { 200: HealthReply } } }, async () => ({
+  app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: HealthReply } } }, async () => ({
     status: 'ok' as const,
     mode: clientConfig.mode,
   }));
 
-  typed.get(
+  app.get(
     '/api/client-config',
     { schema: { summary: 'What the H5 page needs before it can log in', response: { 200: ClientConfigReply } } },
     async () => clientConfig,

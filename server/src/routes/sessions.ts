@@ -3,12 +3,12 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.system.oauth.token
  */
 import { FastifyPluginAsync } from 'fastify';
-import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CreateSessionRequest } from '../../../utils/api-contract';
 import { CreateSessionBody, CreateSessionReply, ErrorBody } from '../schemas';
 import { SessionService } from '../services/session-service';
 
 export const sessionRoutes: FastifyPluginAsync<{ sessions: SessionService }> = async (app, { sessions }) => {
-  app.withTypeProvider<TypeBoxTypeProvider>().post(
+  app.post<{ Body: CreateSessionRequest }>(
     '/api/sessions',
     {
       schema: {

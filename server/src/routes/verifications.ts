@@ -4,7 +4,7 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  */
 import { FastifyPluginAsync } from 'fastify';
-import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CreateVerificationRequest } from '../../../utils/api-contract';
 import {
   CreateVerificationBody,
   CreateVerificationReply,
@@ -24,9 +24,7 @@ export interface VerificationRoutesOptions {
 const bearer = [{ bearerAuth: [] }];
 
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, { sessions, verifications }) => {
-  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-
-  typed.post(
+  app.post<{ Body: CreateVerificationRequest; Headers: { 'idempotency-key'?: string } }>(
     '/api/verifications',
     {
       schema: {
@@ -45,7 +43,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     },
   );
 
-  typed.get(
+  app.get<{ Params: { verificationId: string } }>(
     '/api/verifications/:verificationId',
     {
       schema: {

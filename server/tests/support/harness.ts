@@ -1,0 +1,243 @@
+/**
+ * Test harness: the real backend, listening on an ephemeral port, talking over real HTTP, with real RSA2 both
+ * ways, to the real emulator listening on an ephemeral 127.0.0.1 port. Time is a controlled
+ * clock shared by both; retry sleeps are recorded, never waited; every log line of the test
+ * file is captured so it can be searched for personal data at the end.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { FastifyInstance } from 'fastify';
+import { AlipayGateway, createAlipayClient, CertifyInitializeInput } from '../../src/alipay/alipay-client';
+import { buildApp, BuildAppOptions } from '../../src/app';
+import { parseConfig, ServerConfig } from '../../src/config';
+import { buildEmulatorApp } from '../../src/emulator/emulator-app';
+import { FaultSettings } from '../../src/emulator/faults';
+import { EmulatorKeys, generateEmulatorKeys } from '../../src/emulator/keys';
+import { Repository } from '../../src/store/repository';
+import { send, TestRequest, TestResponse } from './http';
+import { openSqliteRepository } from '../../src/store/sqlite-repository';
+
+let cachedKeys: EmulatorKeys | undefined;
+
+/** Two RSA keypairs, generated once per test file (jest gives each file its own module registry). */
+export function testKeys(): EmulatorKeys {
+  cachedKeys ??= generateEmulatorKeys();
+  return cachedKeys;
+}
+
+/** Every log line written by any app built in this test file. */
+export const capturedLogLines: string[] = [];
+
+export function captureStream(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      capturedLogLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+}
+
+export const TEST_PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
+
+/** 2026-03-01 12:00:00 UTC: a fixed start, far from any day boundary in Beijing or UTC. */
+export const START_TIME = Date.UTC(2026, 2, 1, 12, 0, 0);
+
+export class TestClock {
+  constructor(public now: number = START_TIME) {}
+  readonly read = (): number => this.now;
+  advance(ms: number): void {
+    this.now += ms;
+  }
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  faults?: Partial<FaultSettings>;
+  /** Reuse a repository (restart tests); default a fresh in-memory one. */
+  repository?: Repository;
+  clock?: TestClock;
+  /** An emulator to reuse across two backends (restart tests). */
+  emulator?: RunningEmulator;
+  configure?: (config: ServerConfig) => void;
+}
+
+export interface RunningEmulator {
+  app: FastifyInstance;
+  url: string;
+}
+
+/** The emulator on 127.0.0.1 with an OS-chosen port. */
+export async function startEmulator(clock: TestClock, faults?: Partial<FaultSettings>): Promise<RunningEmulator> {
+  const app = await buildEmulatorApp({
+    keys: testKeys(),
+    storeFile: ':memory:',
+    redirectOrigins: ['http://127.0.0.1:3000'],
+    clock: clock.read,
+    sleep: async () => undefined,
+    random: () => 0,
+    logStream: captureStream(),
+    faults: faults && { latencyMs: 0, unavailableShare: 0, timeoutShare: 0, badSignatureShare: 0, unsignedShare: 0, methods: [], remaining: null, ...faults },
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url: address };
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  /** Where the backend listens, e.g. http://127.0.0.1:40123 */
+  baseUrl: string;
+  request(request: TestRequest): Promise<TestResponse>;
+  emulatorRequest(request: TestRequest): Promise<TestResponse>;
+  emulator: RunningEmulator;
+  clock: TestClock;
+  repository: Repository;
+  /** Backoff delays the services asked to sleep, in order. */
+  sleeps: number[];
+  /** outer_order_no of every initialize call, in order. */
+  initializeCalls: string[];
+  /** certify_id of every query call, in order. */
+  queryCalls: string[];
+  login(authCode?: string): Promise<string>;
+  createVerification(token: string, body: Record<string, unknown>, headers?: Record<string, string>): Promise<TestResponse>;
+  getVerification(token: string, verificationId: string): Promise<TestResponse>;
+  setOutcome(certifyId: string, outcome: 'PASSED' | 'FAILED'): Promise<void>;
+  setFaults(faults: Partial<FaultSettings>): Promise<void>;
+  close(): Promise<void>;
+}
+
+let authCodeCounter = 0;
+
+/** Records the calls that cost money or hit Alipay, and passes them on to the real client. */
+function recordingGateway(inner: AlipayGateway, initializeCalls: string[], queryCalls: string[]): AlipayGateway {
+  return {
+    exchangeAuthCode: (authCode) => inner.exchangeAuthCode(authCode),
+    initializeCertify: (input: CertifyInitializeInput) => {
+      initializeCalls.push(input.outerOrderNo);
+      return inner.initializeCertify(input);
+    },
+    buildCertifyUrl: (certifyId) => inner.buildCertifyUrl(certifyId),
+    queryCertify: (certifyId) => {
+      queryCalls.push(certifyId);
+      return inner.queryCertify(certifyId);
+    },
+  };
+}
+
+/** Builds the backend (external-emulator mode) against a running emulator. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = options.clock ?? new TestClock();
+  const emulator = options.emulator ?? (await startEmulator(clock, options.faults));
+  const ownsEmulator = options.emulator === undefined;
+  const config = parseConfig(
+    {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-test-')),
+      ID_HMAC_PEPPER: TEST_PEPPER,
+      EMULATOR_URL: emulator.url,
+      ALIPAY_TIMEOUT_MS: '2000',
+      ...options.env,
+    },
+    '/nonexistent-repo',
+  );
+  options.configure?.(config);
+  const keys = testKeys();
+  const initializeCalls: string[] = [];
+  const queryCalls: string[] = [];
+  const alipay = recordingGateway(
+    createAlipayClient({
+      appId: keys.appId,
+      privateKey: keys.appPrivateKey,
+      keyType: 'PKCS8',
+      alipayPublicKey: keys.alipayPublicKey,
+      gateway: `${emulator.url}/emulator/gateway.do`,
+      timeoutMs: config.alipayTimeoutMs,
+      clock: clock.read,
+    }),
+    initializeCalls,
+    queryCalls,
+  );
+  const repository = options.repository ?? (await openSqliteRepository(':memory:'));
+  const sleeps: number[] = [];
+  const buildOptions: BuildAppOptions = {
+    config,
+    clock: clock.read,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    alipay,
+    repository,
+    emulatorKeys: keys,
+    logStream: captureStream(),
+    repoRoot: '/nonexistent-repo',
+  };
+  const app = await buildApp(buildOptions);
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const request = (input: TestRequest): Promise<TestResponse> => send(baseUrl, input);
+  const emulatorRequest = (input: TestRequest): Promise<TestResponse> => send(emulator.url, input);
+
+  const harness: Harness = {
+    app,
+    baseUrl,
+    request,
+    emulatorRequest,
+    emulator,
+    clock,
+    repository,
+    sleeps,
+    initializeCalls,
+    queryCalls,
+    async login(authCode) {
+      authCodeCounter += 1;
+      const response = await request({
+        method: 'POST',
+        url: '/api/sessions',
+        payload: { authCode: authCode ?? `code${authCodeCounter}` },
+      });
+      if (response.statusCode !== 201) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+      return (response.json() as { token: string }).token;
+    },
+    createVerification(token, body, headers = {}) {
+      return request({ method: 'POST', url: '/api/verifications', headers: { authorization: `Bearer ${token}`, ...headers }, payload: body });
+    },
+    getVerification(token, verificationId) {
+      return request({ method: 'GET', url: `/api/verifications/${verificationId}`, headers: { authorization: `Bearer ${token}` } });
+    },
+    async setOutcome(certifyId, outcome) {
+      const response = await emulatorRequest({
+        method: 'POST',
+        url: `/emulator/certifications/${certifyId}/outcome`,
+        payload: { outcome },
+      });
+      if (response.statusCode !== 200) throw new Error(`setOutcome failed: ${response.statusCode}`);
+    },
+    async setFaults(faults) {
+      const response = await emulatorRequest({ method: 'POST', url: '/emulator/faults', payload: faults });
+      if (response.statusCode !== 200) throw new Error(`setFaults failed: ${response.statusCode} ${response.body}`);
+    },
+    async close() {
+      await app.close();
+      if (ownsEmulator) await emulator.app.close();
+    },
+  };
+  return harness;
+}
+
+/** Fails with the offending line when any captured log line contains one of `secrets`. */
+export function expectNoSecretsInLogs(secrets: readonly string[]): void {
+  expect(capturedLogLines.length).toBeGreaterThan(0);
+  const needles = new Set<string>();
+  for (const secret of secrets) {
+    needles.add(secret);
+    // The same text as a JSON string with non-ASCII escaped, in case a serializer escapes it.
+    needles.add(secret.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    needles.add(encodeURIComponent(secret));
+  }
+  capturedLogLines.forEach((line, index) => {
+    for (const needle of needles) {
+      // The message names the line, not the data, so a failure does not print it either.
+      if (line.includes(needle)) throw new Error(`captured log line ${index} contains a test name or ID number`);
+    }
+  });
+}
