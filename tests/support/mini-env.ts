@@ -67,6 +67,18 @@ export interface MiniEnv {
 
 const GLOBALS = ['my', 'App', 'Page', 'getApp', 'getCurrentPages'] as const;
 
+/**
+ * Loads a module (path from the repository root, e.g. `utils/request`) in a fresh
+ * module registry, so its module-level state starts empty. Call after setupAlipayEnv().
+ */
+export function loadFresh<T extends object>(pathFromRoot: string): T {
+  let loaded: T | undefined;
+  jest.isolateModules(() => {
+    loaded = jest.requireActual<T>(`../../${pathFromRoot}`);
+  });
+  return loaded as T;
+}
+
 /** Lets every pending callback and promise continuation run (microtasks only, no timers). */
 export async function settle(): Promise<void> {
   for (let round = 0; round < 50; round += 1) await Promise.resolve();
@@ -134,10 +146,10 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
     },
     boot(modules) {
       jest.isolateModules(() => {
-        if (modules.app) require('../../app');
+        if (modules.app) jest.requireActual('../../app');
         modules.pages.forEach((page) => {
           currentPath = page;
-          require(`../../${page}`);
+          jest.requireActual(`../../${page}`);
         });
       });
     },

@@ -1,0 +1,105 @@
+/** The small mini-program modules: uuid, error copy, pending-id storage, certify tickets. */
+import fc from 'fast-check';
+import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
+import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, describeErrorCode, isRetryableCode } from '../../utils/error-messages';
+import { createUuidV4 } from '../../utils/uuid';
+
+describe('createUuidV4', () => {
+  it('always yields a version 4, variant 1 uuid', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 16, maxLength: 16 }), (values) => {
+        let index = 0;
+        const uuid = createUuidV4(() => values[index++]);
+        expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      }),
+    );
+  });
+
+  it('differs between calls', () => {
+    expect(createUuidV4()).not.toBe(createUuidV4());
+  });
+});
+
+describe('error messages', () => {
+  it('has zh-CN and en-US copy for the same codes', () => {
+    expect(Object.keys(ERROR_MESSAGES_ZH_CN).sort()).toEqual(Object.keys(ERROR_MESSAGES_EN_US).sort());
+    Object.keys(ERROR_MESSAGES_ZH_CN).forEach((code) => expect(describeErrorCode(code)).toMatch(/[\u4e00-\u9fff]/));
+  });
+
+  it('falls back to the generic message for a code this build does not know', () => {
+    expect(describeErrorCode('SOMETHING_NEW')).toBe(ERROR_MESSAGES_ZH_CN.INTERNAL_ERROR);
+    expect(describeErrorCode('constructor')).toBe(ERROR_MESSAGES_ZH_CN.INTERNAL_ERROR);
+  });
+
+  it('treats lost answers as retryable and refusals as final', () => {
+    expect(isRetryableCode('NETWORK_ERROR')).toBe(true);
+    expect(isRetryableCode('UPSTREAM_TIMEOUT')).toBe(true);
+    expect(isRetryableCode('CERT_NO_CHECKSUM')).toBe(false);
+    expect(isRetryableCode('IDEMPOTENCY_MISMATCH')).toBe(false);
+  });
+});
+
+describe('pending verification storage', () => {
+  let env: MiniEnv;
+  type Pending = typeof import('../../utils/pending-verification');
+  let pending: Pending;
+
+  beforeEach(() => {
+    env = setupAlipayEnv();
+    pending = loadFresh<Pending>('utils/pending-verification');
+  });
+
+  afterEach(() => env.restore());
+
+  it('saves, reads and clears only the id', () => {
+    pending.savePendingVerificationId('ver-9');
+    expect(env.storage).toEqual({ pendingVerificationId: 'ver-9' });
+    expect(pending.readPendingVerificationId()).toBe('ver-9');
+    pending.clearPendingVerificationId();
+    expect(pending.readPendingVerificationId()).toBeNull();
+  });
+
+  it('reads anything but a non-empty string as nothing', () => {
+    env.storage.pendingVerificationId = { certNo: 'x' };
+    expect(pending.readPendingVerificationId()).toBeNull();
+    env.storage.pendingVerificationId = '';
+    expect(pending.readPendingVerificationId()).toBeNull();
+  });
+
+  it('survives a storage that throws', () => {
+    const broken = (): never => {
+      throw new Error('storage full');
+    };
+    const fake = (globalThis as unknown as { my: Record<string, unknown> }).my;
+    fake.setStorageSync = broken;
+    fake.getStorageSync = broken;
+    fake.removeStorageSync = broken;
+    expect(() => pending.savePendingVerificationId('ver-1')).not.toThrow();
+    expect(pending.readPendingVerificationId()).toBeNull();
+    expect(() => pending.clearPendingVerificationId()).not.toThrow();
+  });
+});
+
+describe('certify tickets', () => {
+  type Tickets = typeof import('../../services/certify-tickets');
+  let tickets: Tickets;
+
+  beforeEach(() => {
+    tickets = loadFresh<Tickets>('services/certify-tickets');
+  });
+
+  it('hands a ticket back until it expires, then never', () => {
+    tickets.rememberCertifyTicket({ verificationId: 'v1', certifyId: 'c1', url: 'u1', expiresAt: '2026-06-01T10:00:00Z' });
+    expect(tickets.findUsableCertifyTicket('v1', new Date('2026-06-01T09:59:59Z'))).toMatchObject({ certifyId: 'c1', url: 'u1' });
+    expect(tickets.findUsableCertifyTicket('v1', new Date('2026-06-01T10:00:00Z'))).toBeNull();
+    expect(tickets.findUsableCertifyTicket('v2', new Date('2026-06-01T09:00:00Z'))).toBeNull();
+  });
+
+  it('forgets a ticket and refuses one with an unreadable expiry', () => {
+    tickets.rememberCertifyTicket({ verificationId: 'v1', certifyId: 'c1', url: 'u1', expiresAt: 'soon' });
+    expect(tickets.findUsableCertifyTicket('v1')).toBeNull();
+    tickets.rememberCertifyTicket({ verificationId: 'v2', certifyId: 'c2', url: 'u2', expiresAt: '2999-01-01T00:00:00Z' });
+    tickets.forgetCertifyTicket('v2');
+    expect(tickets.findUsableCertifyTicket('v2')).toBeNull();
+  });
+});
