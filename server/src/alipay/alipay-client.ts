@@ -85,7 +85,8 @@ function isPassed(value: unknown): boolean {
 }
 
 function isTimeout(cause: unknown): boolean {
-  return cause instanceof Error && /Timeout/i.test(cause.name);
+  const name = typeof cause === 'object' && cause !== null ? (cause as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && /Timeout/i.test(name);
 }
 
 /** Maps a non-10000 answer (already signature-checked) to an UpstreamError. */
@@ -172,7 +173,9 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
       return new UpstreamError('unverified', 'Alipay answer failed signature verification', { traceId });
     }
     // alipay-sdk hands an absent `sign` straight to crypto.verify, which throws ERR_INVALID_ARG_TYPE.
-    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_INVALID_ARG_TYPE') {
+    // Matched by name, not instanceof: Node's errors may come from another realm (jest's vm).
+    const nodeError = error as { name?: unknown; code?: unknown } | null;
+    if (typeof nodeError === 'object' && nodeError?.name === 'TypeError' && nodeError.code === 'ERR_INVALID_ARG_TYPE') {
       return new UpstreamError('unverified', 'Alipay answer carried no signature');
     }
     throw error;
