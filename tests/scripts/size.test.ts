@@ -22,13 +22,16 @@ function runSize(args: string[]): { status: number | null; stdout: string; stder
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The script transpiles and minifies every shipped file; give it room on a busy CI box. */
+const SCRIPT_TIMEOUT_MS = 60000;
+
 let report: SizeReport;
 
 beforeAll(() => {
   const run = runSize(['--json']);
   expect(run.status).toBe(0);
   report = JSON.parse(run.stdout) as SizeReport;
-});
+}, SCRIPT_TIMEOUT_MS);
 
 describe('npm run size', () => {
   it('is under the 100 KB budget', () => {
@@ -68,5 +71,5 @@ describe('npm run size', () => {
     const over = runSize(['--limit', '1000']);
     expect(over.status).toBe(1);
     expect(over.stderr).toMatch(/Over budget by \d+ bytes/);
-  });
+  }, SCRIPT_TIMEOUT_MS);
 });
