@@ -1,0 +1,313 @@
+// `npm run bench`: how close the backend comes to the RSA2 limit of one verification,
+// measured in one run on this machine (issue 5). Starts the gateway emulator and the
+// backend as two processes with production settings, times the pure crypto of a flow,
+// drives POST /api/verifications (closed loop to find saturation, then open loop at 50%
+// and 100% of it, then 200 clients against a gateway that answers in 100 ms), and writes
+// bench/results.json. Everything it starts is stopped on exit, failure or Ctrl-C.
+//
+// Settings (environment): BENCH_DURATION_S (each fixed phase, default 10), BENCH_RAMP_STEP_S
+// (each saturation step, default 3), BENCH_CRYPTO_S (crypto timing, default 2),
+// BENCH_LATENCY_MS (default 100), BENCH_LATENCY_CLIENTS (default 200), BENCH_SESSIONS
+// (default 256), BENCH_CPU_PROF=1 (write a V8 CPU profile of the server to
+// artifacts/bench/), BENCH_KEEP_DATA=1 (keep the temporary DATA_DIR and logs).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureCryptoBaseline } from './crypto-baseline.mjs';
+import { createIdentitySequence, loadTestIdentities } from './identities.mjs';
+import { readServerKeySizes } from './key-sizes.mjs';
+import { driveLoad } from './load-driver.mjs';
+import { findFreePort, readPeakRssBytes, readProcessCpuMs, startNodeProcess, stopNodeProcess } from './processes.mjs';
+import { evaluateTargets, renderCryptoTable, renderPhaseTable, renderTargetTable, summarize } from './report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function readSetting(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+const settings = {
+  phaseSeconds: readSetting('BENCH_DURATION_S', 10),
+  rampStepSeconds: readSetting('BENCH_RAMP_STEP_S', 3),
+  cryptoSeconds: readSetting('BENCH_CRYPTO_S', 2),
+  emulatorLatencyMs: readSetting('BENCH_LATENCY_MS', 100),
+  latencyClients: readSetting('BENCH_LATENCY_CLIENTS', 200),
+  sessions: readSetting('BENCH_SESSIONS', 256),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  keepData: process.env.BENCH_KEEP_DATA === '1',
+};
+
+/** Closed-loop client counts tried while looking for saturation. */
+const RAMP_CLIENTS = [1, 2, 4, 8, 16, 32, 64];
+/** A step must beat the best rate so far by this factor for the ramp to go on. */
+const RAMP_MIN_GAIN = 1.05;
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+/** Every limit raised out of the way: the bench measures throughput, not the limiter. */
+const RAISED_RATE_LIMITS = {
+  RATE_LIMIT_PER_USER: '1000000000',
+  RATE_LIMIT_PER_CERT_NO: '1000000000',
+  RATE_LIMIT_PER_IP_PER_MINUTE: '0',
+};
+
+async function startStack(dataDir) {
+  const emulatorPort = await findFreePort();
+  const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+  const emulator = await startNodeProcess({
+    name: 'emulator',
+    script: join(root, 'server/dist/emulator.js'),
+    env: { EMULATOR_PORT: String(emulatorPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    logPath: join(dataDir, 'emulator.log'),
+    readyUrl: `${emulatorUrl}/emulator/faults`,
+  });
+  const serverPort = await findFreePort();
+  const serverUrl = new URL(`http://127.0.0.1:${serverPort}`);
+  const profileDir = join(root, 'artifacts/bench');
+  if (settings.cpuProfile) mkdirSync(profileDir, { recursive: true });
+  const server = await startNodeProcess({
+    name: 'server',
+    script: join(root, 'server/dist/server.js'),
+    env: {
+      NODE_ENV: 'production',
+      PORT: String(serverPort),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      EMULATOR_URL: emulatorUrl,
+      ...RAISED_RATE_LIMITS,
+    },
+    logPath: join(dataDir, 'server.log'),
+    readyUrl: new URL('/api/client-config', serverUrl).href,
+    nodeArgs: settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  return { emulator, emulatorUrl, server, serverUrl, profileDir };
+}
+
+/** Sets the emulator's answer delay at run time (its fault-injection endpoint). */
+async function setEmulatorLatency(emulatorUrl, latencyMs) {
+  const response = await fetch(`${emulatorUrl}/emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencyMs }),
+  });
+  if (!response.ok) throw new Error(`the emulator refused latencyMs=${latencyMs}: HTTP ${response.status}`);
+}
+
+/** One session per simulated user (distinct auth codes are distinct Alipay users), made before any measurement. */
+async function createSessions(serverUrl, count) {
+  const runId = randomUUID().slice(0, 8);
+  const tokens = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next;
+      next += 1;
+      const response = await fetch(new URL('/api/sessions', serverUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ authCode: `bench-${runId}-${index}` }),
+      });
+      const body = await response.json();
+      if (response.status !== 201 || typeof body.token !== 'string') {
+        throw new Error(`POST /api/sessions answered ${response.status} ${body?.error?.code ?? ''}`);
+      }
+      tokens[index] = body.token;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return tokens;
+}
+
+/** A 201 whose body is a CreateVerificationResponse (utils/api-contract.ts). */
+function isCreatedVerification(answer) {
+  if (answer.status !== 201) return false;
+  try {
+    const body = JSON.parse(answer.body);
+    return typeof body.verificationId === 'string' && typeof body.certifyId === 'string' && typeof body.url === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function createRequestFactory(tokens, nextIdentity) {
+  let turn = 0;
+  return () => {
+    const token = tokens[turn % tokens.length];
+    turn += 1;
+    return {
+      method: 'POST',
+      path: '/api/verifications',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
+      body: JSON.stringify(nextIdentity()),
+    };
+  };
+}
+
+/** Runs one phase and charges the server's and the emulator's CPU over it to its flows. */
+async function measurePhase(name, stack, crypto, load) {
+  const serverCpuBefore = readProcessCpuMs(stack.server.pid);
+  const emulatorCpuBefore = readProcessCpuMs(stack.emulator.pid);
+  const benchCpuBefore = process.cpuUsage();
+  const result = await driveLoad({ target: stack.serverUrl, isSuccess: isCreatedVerification, ...load });
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const serverCpuMs = readProcessCpuMs(stack.server.pid) - serverCpuBefore;
+  const emulatorCpuMs = readProcessCpuMs(stack.emulator.pid) - emulatorCpuBefore;
+  const serverCpuMsPerFlow = serverCpuMs / result.flows;
+  const phase = {
+    name,
+    ...result,
+    serverCpuMs,
+    serverCpuMsPerFlow,
+    cpuRatio: serverCpuMsPerFlow / (crypto.usPerFlow / 1000),
+    emulatorCpuMsPerFlow: emulatorCpuMs / result.flows,
+    loadDriverCpuMsPerFlow: (benchCpu.user + benchCpu.system) / 1000 / result.flows,
+    serverPeakRssBytes: readPeakRssBytes(stack.server.pid),
+  };
+  const failures = phase.failures > 0 ? `, failures ${JSON.stringify(phase.failureCodes)}` : '';
+  log(
+    `  ${name}: ${phase.flowsPerSecond.toFixed(0)} flows/s, p99 ${phase.latencyMs.p99.toFixed(1)} ms, ` +
+      `server ${serverCpuMsPerFlow.toFixed(2)} ms CPU/flow (${phase.cpuRatio.toFixed(2)}x crypto)${failures}`,
+  );
+  return phase;
+}
+
+/** Doubles the closed-loop clients until flows/s stops growing; the best step is saturation. */
+async function findSaturation(stack, crypto, nextRequest) {
+  const steps = [];
+  let best;
+  for (const connections of RAMP_CLIENTS) {
+    const step = await measurePhase(`ramp ${connections}`, stack, crypto, {
+      connections,
+      durationMs: settings.rampStepSeconds * 1000,
+      nextRequest,
+    });
+    steps.push(step);
+    if (best && step.flowsPerSecond < best.flowsPerSecond * RAMP_MIN_GAIN) {
+      if (step.flowsPerSecond > best.flowsPerSecond) best = step;
+      break;
+    }
+    best = step;
+  }
+  return { steps, saturation: best };
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  let stack;
+  const stopEverything = async () => {
+    if (stack) {
+      await stopNodeProcess(stack.server);
+      await stopNodeProcess(stack.emulator);
+    }
+    if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal) => {
+    log(`bench: ${signal}, stopping the server and the emulator`);
+    stopEverything().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    log(`bench: starting the emulator and the server (DATA_DIR ${dataDir})`);
+    stack = await startStack(dataDir);
+
+    const keySizes = readServerKeySizes(dataDir);
+    log(`bench: timing the crypto of one flow (RSA ${keySizes.appKeyBits}/${keySizes.gatewayKeyBits} bit)`);
+    const crypto = await measureCryptoBaseline({ ...keySizes, seconds: settings.cryptoSeconds });
+
+    log(`bench: creating ${settings.sessions} sessions`);
+    const tokens = await createSessions(stack.serverUrl, Math.max(settings.sessions, 1));
+    const nextIdentity = createIdentitySequence(await loadTestIdentities());
+    const nextRequest = createRequestFactory(tokens, nextIdentity);
+
+    log('bench: warming up');
+    await driveLoad({ target: stack.serverUrl, connections: 4, durationMs: 2000, nextRequest, isSuccess: isCreatedVerification });
+
+    log('bench: finding saturation');
+    const { steps, saturation } = await findSaturation(stack, crypto, nextRequest);
+
+    const phaseMs = settings.phaseSeconds * 1000;
+    // Enough sockets that a scheduled flow never waits for one unless the server is behind.
+    const openLoopClients = Math.max(2 * saturation.connections, 16);
+    log(`bench: fixed-rate phases, ${settings.phaseSeconds} s each`);
+    const halfLoad = await measurePhase('50% of saturation', stack, crypto, {
+      connections: openLoopClients,
+      durationMs: phaseMs,
+      ratePerSecond: saturation.flowsPerSecond * 0.5,
+      nextRequest,
+    });
+    const fullLoad = await measurePhase('100% of saturation', stack, crypto, {
+      connections: openLoopClients,
+      durationMs: phaseMs,
+      ratePerSecond: saturation.flowsPerSecond,
+      nextRequest,
+    });
+
+    log(`bench: gateway latency ${settings.emulatorLatencyMs} ms, ${settings.latencyClients} concurrent clients`);
+    await setEmulatorLatency(stack.emulatorUrl, settings.emulatorLatencyMs);
+    const latencyPhase = await measurePhase(`${settings.emulatorLatencyMs} ms gateway`, stack, crypto, {
+      connections: settings.latencyClients,
+      durationMs: phaseMs,
+      nextRequest,
+    });
+    await setEmulatorLatency(stack.emulatorUrl, 0);
+    const latencyScenario = { ...latencyPhase, emulatorLatencyMs: settings.emulatorLatencyMs };
+
+    const peakRssBytes = readPeakRssBytes(stack.server.pid);
+    const allPhases = [...steps, halfLoad, fullLoad, latencyPhase];
+    const targets = evaluateTargets({ crypto, halfLoad, fullLoad, latencyScenario, allPhases, peakRssBytes });
+    const summary = summarize({ crypto, saturation, halfLoad, fullLoad, latencyScenario, targets, peakRssBytes });
+
+    const results = {
+      generatedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+      settings,
+      crypto,
+      saturation: { connections: saturation.connections, flowsPerSecond: saturation.flowsPerSecond },
+      phases: allPhases.map(({ name, connections, offeredPerSecond, flows, failures, failureCodes, elapsedMs, flowsPerSecond, latencyMs, serverCpuMs, serverCpuMsPerFlow, cpuRatio, emulatorCpuMsPerFlow, loadDriverCpuMsPerFlow, serverPeakRssBytes }) => ({
+        name, connections, offeredPerSecond, flows, failures, failureCodes, elapsedMs, flowsPerSecond, latencyMs,
+        serverCpuMs, serverCpuMsPerFlow, cpuRatio, emulatorCpuMsPerFlow, loadDriverCpuMsPerFlow, serverPeakRssBytes,
+      })),
+      serverPeakRssBytes: peakRssBytes,
+      targets,
+      summary,
+    };
+    writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+    const out = [
+      '',
+      'Crypto baseline (Node crypto, keys parsed once):',
+      renderCryptoTable(crypto),
+      '',
+      'POST /api/verifications (server CPU from /proc/<pid>/stat; ratio = server CPU per flow / crypto per flow):',
+      renderPhaseTable(allPhases),
+      '',
+      'Targets:',
+      renderTargetTable(targets),
+      '',
+      'Written to bench/results.json.',
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    await stopEverything();
+    if (settings.cpuProfile) log(`bench: server CPU profile written to ${stack.profileDir}`);
+    process.stdout.write(`${summary}\n`);
+  } catch (error) {
+    log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    for (const name of ['server.log', 'emulator.log']) {
+      const path = join(dataDir, name);
+      if (existsSync(path)) log(`--- last lines of ${name} ---\n${readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')}`);
+    }
+    await stopEverything();
+    process.exitCode = 1;
+  }
+}
+
+await main();
