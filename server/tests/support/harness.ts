@@ -14,16 +14,22 @@ import { buildApp, BuildAppOptions } from '../../src/app';
 import { parseConfig, ServerConfig } from '../../src/config';
 import { buildEmulatorApp } from '../../src/emulator/emulator-app';
 import { FaultSettings } from '../../src/emulator/faults';
-import { EmulatorKeys, generateEmulatorKeys } from '../../src/emulator/keys';
+import { EmulatorKeys, ensureEmulatorKeys } from '../../src/emulator/keys';
 import { Repository } from '../../src/store/repository';
 import { send, TestRequest, TestResponse } from './http';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
 
+// Each file builds several real apps over real sockets with RSA on 2 cores: allow for a slow CI.
+jest.setTimeout(20_000);
+
 let cachedKeys: EmulatorKeys | undefined;
 
-/** Two RSA keypairs, generated once per test file (jest gives each file its own module registry). */
+/**
+ * Two RSA keypairs, generated once and shared by every test file through a temp directory
+ * (2048-bit generation can take seconds on a busy machine), then memoized per file.
+ */
 export function testKeys(): EmulatorKeys {
-  cachedKeys ??= generateEmulatorKeys();
+  cachedKeys ??= ensureEmulatorKeys(join(tmpdir(), 'alipay-identity-verify-test-keys'));
   return cachedKeys;
 }
 
