@@ -63,6 +63,7 @@ interface ResultMethods {
   pollStatus(run: number, attempt: number): Promise<void>;
   showStatus(status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void;
   showRetryOutcome(outcome: CertifyOutcome): void;
+  showFinalStatusIfAny(): Promise<void>;
 }
 
 type ResultPage = { data: ResultData; setData(update: Partial<ResultData>): void } & ResultState & ResultMethods;
@@ -91,6 +92,7 @@ const options = {
     if (query.retry === '1') {
       const ticket = findUsableCertifyTicket(this.verificationId);
       this.setData({ screen: 'network', canRetryCertify: ticket !== null, message: ticket ? '' : this.data.copy.ticketExpired });
+      void this.showFinalStatusIfAny();
       return;
     }
     this.startPolling();
@@ -158,6 +160,20 @@ const options = {
       case 'unknown':
         this.startPolling();
         return;
+    }
+  },
+
+  /**
+   * A 6002 may come after Alipay already recorded the face check (the answer, not the
+   * check, was lost), so ask the server once before offering a retry of a finished ticket.
+   */
+  async showFinalStatusIfAny(this: ResultPage): Promise<void> {
+    const run = this.pollRun;
+    try {
+      const view = await getVerification(this.verificationId);
+      if (run === this.pollRun && view.status !== 'PENDING') this.showStatus(view.status, view.certNoMasked, run, 0);
+    } catch {
+      // The retry screen is already a way forward; a failed lookup changes nothing.
     }
   },
 

@@ -182,7 +182,8 @@ describe('after 6002', () => {
     expect(query.retry).toBe('1');
     const page = await env.mount(RESULT, query);
     expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true });
-    expect(env.myCalls(['request'])).toEqual([]);
+    expect(env.backend.requestsTo('GET', `/api/verifications/${query.verificationId}`)).toHaveLength(1);
+    env.clearTimeline();
 
     env.backend.statusScript[query.verificationId] = ['PASSED'];
     env.certifyScripts.push(certifyAnswer('9000'));
@@ -195,6 +196,22 @@ describe('after 6002', () => {
     expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(1);
     expect(env.myCalls(['call', 'request'])).toEqual(['call', 'request']);
     expect(page.data.screen).toBe('passed');
+  });
+
+  it('shows the final answer instead of a retry when the server already has one', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    const page = await env.mount(RESULT, query);
+    expect(screens()).toEqual(['network', 'passed']);
+    expect(page.data.screen).toBe('passed');
+    expect(env.storage).toEqual({});
+  });
+
+  it('keeps the retry screen when the status lookup fails', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network' } });
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true });
   });
 
   it('stays on the retry screen when the network fails again', async () => {
@@ -220,6 +237,7 @@ describe('after 6002', () => {
     jest.setSystemTime(Date.now() + 24 * 60 * 60 * 1000);
     const page = await env.mount(RESULT, query);
     expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: false, message: RESULT_COPY_ZH_CN.ticketExpired });
+    env.clearTimeline();
     await call(page, 'onRetryCertifyTap');
     expect(env.myCalls(['call', 'request'])).toEqual([]);
   });

@@ -173,6 +173,21 @@ describe('the verify tap', () => {
     expect(env.myCalls(['request', 'call'])).toEqual(['request', 'call']);
   });
 
+  it('debounces taps: a quick second tap after a fast failure is dropped, a later one goes through', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ status: 503, body: { error: { code: 'UPSTREAM_UNAVAILABLE', message: 'down' } } });
+    await tapSubmit(page);
+    expect(page.data.submitting).toBe(false);
+    await jest.advanceTimersByTimeAsync(300);
+    await tapSubmit(page);
+    expect(env.myCalls(['request'])).toEqual(['request']);
+    await jest.advanceTimersByTimeAsync(1000);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(env.myCalls(['request', 'call'])).toEqual(['request', 'request', 'call']);
+  });
+
   it('ignores a tap after the debounce window while the first verification is still open', async () => {
     const page = await openForm();
     fillForm(page);
