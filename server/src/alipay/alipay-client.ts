@@ -134,7 +134,8 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
   /**
    * alipay-sdk verifies `<method>_response` but cannot verify `error_response` (it looks for
    * the method's key), so a signed error answer would read as a bad signature. We verify that
-   * node ourselves; an unsigned error answer is taken as a refusal (it can only ever deny).
+   * node ourselves. (An unsigned one never gets here: the SDK fails on the missing sign first,
+   * and it counts as unverified like any unsigned answer.)
    */
   function classifyErrorResponse(raw: string, traceId: string | undefined): UpstreamError | undefined {
     let parsed: { error_response?: SdkResult; sign?: unknown };
@@ -146,7 +147,7 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
     if (!parsed.error_response || typeof parsed.error_response !== 'object') return undefined;
     const node = extractResponseNode(raw, 'error_response');
     const sign = readString(parsed.sign);
-    if (sign !== undefined && (node === undefined || !verifyRsa2(node, sign, alipayPublicKey as string))) {
+    if (sign === undefined || node === undefined || !verifyRsa2(node, sign, alipayPublicKey as string)) {
       return new UpstreamError('unverified', 'Alipay error answer failed signature verification', { traceId });
     }
     if (readString(parsed.error_response.code) === '10000') {
@@ -158,18 +159,17 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
   function classifyExecError(error: unknown): UpstreamError {
     if (error instanceof AlipayRequestError) {
       const traceId = error.traceId;
-      if (error.cause !== undefined) {
+      const raw = error.responseDataRaw;
+      // No answer at all: the request never completed.
+      if (typeof raw !== 'string') {
         return isTimeout(error.cause)
           ? new UpstreamError('timeout', 'Alipay call timed out', { traceId })
           : new UpstreamError('unavailable', 'Alipay could not be reached', { traceId });
       }
-      if (typeof error.responseDataRaw === 'string' && /^HTTP/.test(error.message)) {
-        return new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
-      }
-      if (typeof error.responseDataRaw === 'string') {
-        const fromErrorResponse = classifyErrorResponse(error.responseDataRaw, traceId);
-        if (fromErrorResponse) return fromErrorResponse;
-      }
+      if (/^HTTP/.test(error.message)) return new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
+      const fromErrorResponse = classifyErrorResponse(raw, traceId);
+      if (fromErrorResponse) return fromErrorResponse;
+      // A 200 answer that does not parse, lacks the method's node or fails verification: outcome unknown.
       return new UpstreamError('unverified', 'Alipay answer failed signature verification', { traceId });
     }
     // alipay-sdk hands an absent `sign` straight to crypto.verify, which throws ERR_INVALID_ARG_TYPE.

@@ -1,0 +1,193 @@
+/**
+ * The Alipay client against scripted gateway answers signed with the emulated Alipay key:
+ * the shapes the emulator never produces (['T'], error_response, non-200, garbage), and
+ * the Beijing-time timestamp on a host in another time zone.
+ */
+import Fastify, { FastifyInstance } from 'fastify';
+import { AlipayGateway, createAlipayClient } from '../../src/alipay/alipay-client';
+import { parseBeijingTimestamp } from '../../src/alipay/beijing-time';
+import { signRsa2 } from '../../src/alipay/gateway-signature';
+import { UpstreamError } from '../../src/alipay/upstream-error';
+import { testKeys } from '../support/harness';
+
+interface Scripted {
+  status?: number;
+  body: string;
+}
+
+let gateway: FastifyInstance;
+let next: Scripted;
+let lastParams: Record<string, string>;
+
+beforeAll(async () => {
+  gateway = Fastify();
+  gateway.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  gateway.post('/gateway.do', async (request, reply) => {
+    lastParams = { ...(request.query as Record<string, string>), ...(request.body as Record<string, string>) };
+    return reply.code(next.status ?? 200).type('application/json').send(next.body);
+  });
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await gateway.close();
+});
+
+function client(now = Date.UTC(2026, 0, 15, 20, 30, 0)): AlipayGateway {
+  const keys = testKeys();
+  const address = gateway.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return createAlipayClient({
+    appId: keys.appId,
+    privateKey: keys.appPrivateKey,
+    keyType: 'PKCS8',
+    alipayPublicKey: keys.alipayPublicKey,
+    appAuthToken: 'isv-token-123',
+    gateway: `http://127.0.0.1:${port}/gateway.do`,
+    timeoutMs: 2000,
+    clock: () => now,
+  });
+}
+
+function signed(key: string, node: Record<string, unknown>, signer = testKeys().alipayPrivateKey): string {
+  const text = JSON.stringify(node);
+  return `{"${key}":${text},"sign":"${signRsa2(text, signer)}"}`;
+}
+
+async function upstreamErrorOf(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+const QUERY_KEY = 'alipay_user_certify_open_query_response';
+
+describe('queryCertify', () => {
+  it('accepts passed in its one-element array form', async () => {
+    next = { body: signed(QUERY_KEY, { code: '10000', msg: 'Success', passed: ['T'] }) };
+    await expect(client().queryCertify('c1')).resolves.toMatchObject({ passed: true });
+  });
+
+  it.each([
+    ['F', 'F'],
+    ['an array with F', ['F']],
+    ['a two-element array', ['T', 'F']],
+    ['a lowercase t', 't'],
+    ['no passed field', undefined],
+  ])('does not count %s as a pass', async (_label, passed) => {
+    next = { body: signed(QUERY_KEY, { code: '10000', msg: 'Success', passed }) };
+    await expect(client().queryCertify('c1')).resolves.toMatchObject({ passed: false });
+  });
+
+  it('reports fail_reason when Alipay gives one', async () => {
+    next = { body: signed(QUERY_KEY, { code: '10000', msg: 'Success', passed: 'F', fail_reason: 'Z1147' }) };
+    await expect(client().queryCertify('c1')).resolves.toEqual({ passed: false, failReason: 'Z1147', traceId: undefined });
+  });
+
+  it('treats a pass signed with another key as unverified', async () => {
+    const { privateKey: strangerKey } = await import('node:crypto').then((crypto) =>
+      crypto.generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }),
+    );
+    next = { body: signed(QUERY_KEY, { code: '10000', msg: 'Success', passed: 'T' }, strangerKey) };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('unverified');
+  });
+
+  it('treats a non-200 answer as unavailable', async () => {
+    next = { status: 502, body: '<html>bad gateway</html>' };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('unavailable');
+  });
+
+  it('treats an answer that is not JSON as unverified', async () => {
+    next = { body: 'not json at all' };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('unverified');
+  });
+
+  it('maps 20000 to unavailable and 40004 to rejected with the sub_code', async () => {
+    next = { body: signed(QUERY_KEY, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' }) };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('unavailable');
+    next = { body: signed(QUERY_KEY, { code: '40004', msg: 'Business Failed', sub_code: 'CERTIFY_ID_NOT_EXIST' }) };
+    const rejected = await upstreamErrorOf(client().queryCertify('c1'));
+    expect(rejected.kind).toBe('rejected');
+    expect(rejected.detail).toMatchObject({ alipayCode: '40004', subCode: 'CERTIFY_ID_NOT_EXIST' });
+  });
+});
+
+describe('error_response', () => {
+  const errorNode = { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.code-invalid', sub_msg: '授权码code无效' };
+
+  it('verifies a signed error_response and reports its sub_code', async () => {
+    next = { body: signed('error_response', errorNode) };
+    const error = await upstreamErrorOf(client().exchangeAuthCode('used-code'));
+    expect(error.kind).toBe('rejected');
+    expect(error.detail.subCode).toBe('isv.code-invalid');
+  });
+
+  it('treats an error_response with a bad signature as unverified', async () => {
+    next = { body: `{"error_response":${JSON.stringify(errorNode)},"sign":"${signRsa2('other text', testKeys().alipayPrivateKey)}"}` };
+    expect((await upstreamErrorOf(client().exchangeAuthCode('used-code'))).kind).toBe('unverified');
+  });
+
+  it('treats an unsigned error_response as unverified, whatever it claims', async () => {
+    next = { body: `{"error_response":${JSON.stringify(errorNode)}}` };
+    expect((await upstreamErrorOf(client().exchangeAuthCode('used-code'))).kind).toBe('unverified');
+    next = { body: `{"error_response":${JSON.stringify({ code: '10000', msg: 'Success', user_id: '2088000000000001' })}}` };
+    expect((await upstreamErrorOf(client().exchangeAuthCode('x'))).kind).toBe('unverified');
+  });
+});
+
+describe('request parameters', () => {
+  it('sends a Beijing-time timestamp even on a host in another time zone', async () => {
+    const originalTz = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles';
+    try {
+      // 20:30 UTC on 15 Jan is 04:30 on 16 Jan in Beijing, and 12:30 on 15 Jan in Los Angeles.
+      next = { body: signed(QUERY_KEY, { code: '10000', msg: 'Success', passed: 'F' }) };
+      await client(Date.UTC(2026, 0, 15, 20, 30, 0)).queryCertify('c1');
+      expect(lastParams.timestamp).toBe('2026-01-16 04:30:00');
+      expect(parseBeijingTimestamp(lastParams.timestamp)).toBe(Date.UTC(2026, 0, 15, 20, 30, 0));
+    } finally {
+      process.env.TZ = originalTz;
+    }
+  });
+
+  it('sends identity_param and merchant_config as JSON objects, with face_reserve_strategy never and the ISV token', async () => {
+    next = { body: signed('alipay_user_certify_open_initialize_response', { code: '10000', msg: 'Success', certify_id: 'abc' }) };
+    await client().initializeCertify({
+      outerOrderNo: 'IV202601160430001234567890abcdef',
+      bizCode: 'FACE',
+      identity: { certName: '测试甲', certNo: '11010519491231002X', certType: 'IDENTITY_CARD' },
+      returnUrl: 'https://merchant.example/done',
+    });
+    const biz = JSON.parse(lastParams.biz_content) as Record<string, unknown>;
+    expect(biz).toEqual({
+      outer_order_no: 'IV202601160430001234567890abcdef',
+      biz_code: 'FACE',
+      identity_param: { identity_type: 'CERT_INFO', cert_type: 'IDENTITY_CARD', cert_name: '测试甲', cert_no: '11010519491231002X' },
+      merchant_config: { return_url: 'https://merchant.example/done', face_reserve_strategy: 'never' },
+    });
+    expect(lastParams.app_auth_token).toBe('isv-token-123');
+    expect(lastParams.sign_type).toBe('RSA2');
+  });
+
+  it('builds the certify URL locally, signed, with no network call', async () => {
+    lastParams = {};
+    const url = new URL(client().buildCertifyUrl('certify123'));
+    expect(lastParams).toEqual({});
+    expect(url.searchParams.get('method')).toBe('alipay.user.certify.open.certify');
+    expect(url.searchParams.get('app_auth_token')).toBe('isv-token-123');
+    expect(url.searchParams.get('timestamp')).toBe('2026-01-16 04:30:00');
+    expect(JSON.parse(url.searchParams.get('biz_content') as string)).toEqual({ certify_id: 'certify123' });
+  });
+});
+
+it('refuses to build a client without Alipay\'s public key', () => {
+  const keys = testKeys();
+  expect(() =>
+    createAlipayClient({ appId: keys.appId, privateKey: keys.appPrivateKey, keyType: 'PKCS8', gateway: 'http://127.0.0.1:1/gateway.do', timeoutMs: 1000, clock: () => 0 }),
+  ).toThrow(TypeError);
+});
