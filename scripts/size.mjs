@@ -23,7 +23,7 @@
 import { build, transform } from 'esbuild';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ts44 = createRequire(import.meta.url)('typescript44');
@@ -49,20 +49,23 @@ function globToRegExp(glob) {
   return new RegExp(`^${pattern}$`);
 }
 
-function listFiles(folder) {
+/** True when an exclude pattern covers everything below `folder` (so it need not be walked). */
+function isExcludedFolder(folder, excludes) {
+  const probes = [`${folder}/size-probe`, `${folder}/size-probe/size-probe.ts`];
+  return excludes.some((exclude) => probes.every((probe) => exclude.test(probe)));
+}
+
+/** Files under ROOT, as `/`-separated relative paths, skipping wholly excluded folders such as node_modules. */
+function listFiles(folder, excludes) {
   const files = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
+  for (const entry of readdirSync(join(ROOT, folder), { withFileTypes: true })) {
+    const path = folder ? `${folder}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (entry.name === '.git') continue;
-      files.push(...listFiles(path));
+      if (entry.name === '.git' || isExcludedFolder(path, excludes)) continue;
+      files.push(...listFiles(path, excludes));
     } else if (entry.isFile()) files.push(path);
   }
   return files;
-}
-
-function toPosix(path) {
-  return path.split(sep).join('/');
 }
 
 /** The part a shipped file belongs to, for the breakdown. */
@@ -122,8 +125,7 @@ async function shippedBytes(path) {
 export async function measure() {
   const config = JSON.parse(readFileSync(join(ROOT, 'mini.project.json'), 'utf8'));
   const excludes = (config.uploadExclude || []).map(globToRegExp);
-  const shipped = listFiles(ROOT)
-    .map((path) => toPosix(relative(ROOT, path)))
+  const shipped = listFiles('', excludes)
     .filter((path) => !excludes.some((exclude) => exclude.test(path)))
     .sort();
   const sources = shipped.filter((path) => SOURCE_EXTENSIONS.some((extension) => path.endsWith(extension)));
