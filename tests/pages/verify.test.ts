@@ -163,6 +163,19 @@ describe('the verify tap', () => {
     expect(visible).not.toContain(CERT_NO.slice(3, 14));
   });
 
+  it('sends the name and number in the one POST body and in no other my.* call', async () => {
+    const page = await openForm({ startAPVerify: true });
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('6002'));
+    await tapSubmit(page);
+    const others = env.timeline.filter(
+      (entry) => !(entry.kind === 'my' && entry.api === 'request' && String((entry.arg as { url: string }).url).endsWith('/api/verifications')) && entry.kind === 'my',
+    );
+    expect(others.length).toBeGreaterThan(3);
+    const text = JSON.stringify(others);
+    [CERT_NO, CERT_NO.slice(6, 14), NAME].forEach((secret) => expect(text).not.toContain(secret));
+  });
+
   it('opens one verification for a double tap', async () => {
     const page = await openForm();
     fillForm(page);
