@@ -8,7 +8,10 @@ import { AlipayGateway, createAlipayClient } from '../../src/alipay/alipay-clien
 import { parseBeijingTimestamp } from '../../src/alipay/beijing-time';
 import { signRsa2 } from '../../src/alipay/gateway-signature';
 import { UpstreamError } from '../../src/alipay/upstream-error';
+import { makeCertNoEndingInX, TEST_NAMES } from '../../../tests/support/identities';
 import { testKeys } from '../support/harness';
+
+const CERT_NO = makeCertNoEndingInX();
 
 interface Scripted {
   status?: number;
@@ -160,14 +163,14 @@ describe('request parameters', () => {
     await client().initializeCertify({
       outerOrderNo: 'IV202601160430001234567890abcdef',
       bizCode: 'FACE',
-      identity: { certName: '测试甲', certNo: '11010519491231002X', certType: 'IDENTITY_CARD' },
+      identity: { certName: TEST_NAMES[0], certNo: CERT_NO, certType: 'IDENTITY_CARD' },
       returnUrl: 'https://merchant.example/done',
     });
     const biz = JSON.parse(lastParams.biz_content) as Record<string, unknown>;
     expect(biz).toEqual({
       outer_order_no: 'IV202601160430001234567890abcdef',
       biz_code: 'FACE',
-      identity_param: { identity_type: 'CERT_INFO', cert_type: 'IDENTITY_CARD', cert_name: '测试甲', cert_no: '11010519491231002X' },
+      identity_param: { identity_type: 'CERT_INFO', cert_type: 'IDENTITY_CARD', cert_name: TEST_NAMES[0], cert_no: CERT_NO },
       merchant_config: { return_url: 'https://merchant.example/done', face_reserve_strategy: 'never' },
     });
     expect(lastParams.app_auth_token).toBe('isv-token-123');
