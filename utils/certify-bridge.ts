@@ -4,9 +4,9 @@
  *
  * Which client API, and why:
  * 1. The Alipay version from my.getSystemInfo must be at least MIN_ALIPAY_VERSION
- *    (10.1.32); below it the answer is `unsupported` / `version-too-old` whatever
- *    APIs exist, because older clients ship an open-certify that does not understand
- *    the alipay.user.certify.open.* ticket.
+ *    (10.1.32, the minimum this product supports for open-certify); below it the
+ *    answer is `unsupported` / `version-too-old` whatever APIs appear to exist, so an
+ *    old client gets an upgrade message instead of an untested path.
  * 2. When `my.canIUse('startAPVerify')` is true we call my.startAPVerify({certifyId, url}):
  *    it is the named, typed API for the same native service, and canIUse can really
  *    probe it. (`startBizService` is a JSAPI name reached through my.call, not a
