@@ -136,19 +136,3 @@ function isVerificationView(body: unknown): body is VerificationView {
   return hasStrings(body, ['verificationId', 'status', 'certNoMasked', 'updatedAt']) && STATUSES.indexOf(body.status) >= 0;
 }
 
-/** The part of Web Crypto an idempotency key needs. */
-export type RandomSource = Pick<Crypto, 'getRandomValues'> & { randomUUID?: () => string };
-
-/**
- * A random UUID v4 for `Idempotency-Key`. Uses crypto.randomUUID where the web view has
- * it (secure contexts in newer engines) and builds one from getRandomValues elsewhere.
- */
-export function createIdempotencyKey(random: RandomSource): string {
-  if (typeof random.randomUUID === 'function') return random.randomUUID();
-  const bytes = random.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex: string[] = [];
-  for (let index = 0; index < bytes.length; index += 1) hex.push((bytes[index] + 0x100).toString(16).slice(1));
-  return `${hex.slice(0, 4).join('')}-${hex.slice(4, 6).join('')}-${hex.slice(6, 8).join('')}-${hex.slice(8, 10).join('')}-${hex.slice(10).join('')}`;
-}

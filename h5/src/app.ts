@@ -29,12 +29,16 @@ export interface AppDeps {
   api: ApiClient;
   store: SessionStore;
   now(): Date;
-  createIdempotencyKey(): string;
+  /** A random UUID v4: idempotency keys and OAuth state. */
+  createUuid(): string;
 }
 
 /** How to word a PENDING status when it is confirmed. */
 type ConfirmMode =
-  /** Back from the emulator page: ask once; PENDING means the user left early. */
+  /**
+   * Back from the emulator page: ask once. PENDING means "not passed yet": the person left
+   * early or the face check failed, and Alipay lets them try again until the certifyId expires.
+   */
   | 'once'
   /** After 9000: Alipay's record may lag, so poll with backoff, then say "still confirming". */
   | 'poll'
@@ -75,11 +79,16 @@ export async function startApp(deps: AppDeps): Promise<void> {
     },
   });
 
+  function redirectToAuthorize(current: ClientConfig): void {
+    const state = deps.createUuid();
+    store.saveOAuthState(state);
+    view.show({ kind: 'busy', reason: 'signing-in' });
+    host.location.assign(buildAuthorizeUrl(current, readOAuthReturn(host.location.href).cleanUrl, state));
+  }
+
   function signInAgain(): void {
     store.clearSession();
-    if (!config) return;
-    view.show({ kind: 'busy', reason: 'signing-in' });
-    host.location.assign(buildAuthorizeUrl(config, readOAuthReturn(host.location.href).cleanUrl));
+    if (config) redirectToAuthorize(config);
   }
 
   /** Signs in: exchanges an auth_code from the redirect, reuses a stored session, or starts the redirect (null). */
@@ -88,13 +97,15 @@ export async function startApp(deps: AppDeps): Promise<void> {
     if (oauthReturn.authCode) {
       // The code is single-use and must not stay in the address bar, history or a shared link.
       host.history.replaceState(host.history.state, '', oauthReturn.cleanUrl);
+      // A code this tab did not ask for (a planted link) is refused, not exchanged.
+      if (!store.takeOAuthState(oauthReturn.state)) throw new ApiError('AUTH_CODE_INVALID', 'OAuth state mismatch', 0);
       const session = await api.createSession(oauthReturn.authCode);
       store.saveSession(session);
       return session.token;
     }
     const stored = store.readSession();
     if (stored) return stored.token;
-    host.location.assign(buildAuthorizeUrl(current, oauthReturn.cleanUrl));
+    redirectToAuthorize(current);
     return null;
   }
 
@@ -188,7 +199,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
         }
       }
       view.show({ kind: 'busy', reason: 'preparing' });
-      if (!idempotencyKey) idempotencyKey = deps.createIdempotencyKey();
+      if (!idempotencyKey) idempotencyKey = deps.createUuid();
       const created = await api.createVerification(token, { certName: check.value.certName, certNo: check.value.certNo }, idempotencyKey);
       idempotencyKey = null;
       store.savePendingVerificationId(created.verificationId);

@@ -3,8 +3,9 @@
  * wires the real browser objects into the controller. The script is `defer`red, so the
  * DOM of index.html is complete when this runs.
  */
-import { createApiClient, createIdempotencyKey } from './api-client';
+import { createApiClient } from './api-client';
 import { startApp } from './app';
+import { createUuidV4 } from './random-id';
 import { createSessionStore } from './session';
 
 void startApp({
@@ -21,5 +22,5 @@ void startApp({
     now: () => Date.now(),
   }),
   now: () => new Date(),
-  createIdempotencyKey: () => createIdempotencyKey(window.crypto),
+  createUuid: () => createUuidV4(window.crypto),
 });

@@ -14,8 +14,9 @@ export type Screen =
   /** The form; `notice` explains why the user is back on it. */
   | { kind: 'form'; notice?: 'cancelled' }
   /**
-   * What the backend says, and nothing else. `pending` words a PENDING status: the user
-   * probably left the face check (`not-finished`), or Alipay is still deciding (`still-processing`).
+   * What the backend says, and nothing else. `pending` words a PENDING status: not passed
+   * yet, after a cancel or a failed attempt (`not-finished`), or Alipay still deciding
+   * (`still-processing`).
    */
   | { kind: 'verification'; view: VerificationView; pending?: 'not-finished' | 'still-processing' }
   /** 6002: the same certifyId and url may be opened again. */
@@ -83,7 +84,7 @@ function describeVerification(view: VerificationView, pending: 'not-finished' | 
     case 'PENDING':
       return pending === 'still-processing'
         ? { ...base, name: 'still-processing', tone: 'info', title: page.stillProcessingTitle, message: page.stillProcessingMessage, actions: ['refresh'] }
-        : { ...base, name: 'not-finished', tone: 'info', title: page.notFinishedTitle, message: page.notFinishedMessage, actions: ['refresh', 'start-over'] };
+        : { ...base, name: 'not-finished', tone: 'warning', title: page.notFinishedTitle, message: page.notFinishedMessage, actions: ['refresh', 'start-over'] };
   }
 }
 

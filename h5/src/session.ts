@@ -1,8 +1,8 @@
 /**
  * Signing in with Alipay's auth_base OAuth redirect, and what the page keeps between
- * page loads. Only two things are stored, both in sessionStorage (gone with the tab):
- * the backend's session token and the id of the verification in progress. A person's
- * name and ID number are never stored anywhere.
+ * page loads, all in sessionStorage (gone with the tab): the backend's session token, the
+ * OAuth state of a redirect under way, and the id of the verification in progress.
+ * A person's name and ID number are never stored anywhere.
  *
  * @see https://opendocs.alipay.com/open/284/web (auth_base: publicAppAuthorize.htm, redirect_uri, auth_code)
  * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (what the backend does with the auth_code)
@@ -10,33 +10,41 @@
 import { ClientConfig, CreateSessionResponse } from '../../utils/api-contract';
 
 /** Query parameters Alipay appends to redirect_uri; removed from the address bar after sign-in. */
-export const OAUTH_RETURN_PARAMS = ['auth_code', 'app_id', 'source', 'scope'] as const;
+export const OAUTH_RETURN_PARAMS = ['auth_code', 'app_id', 'source', 'scope', 'state'] as const;
 
-/** The authorize URL that sends the user to Alipay (or the emulator) and back to `returnTo`. */
-export function buildAuthorizeUrl(config: ClientConfig, returnTo: string): string {
+/**
+ * The authorize URL that sends the user to Alipay (or the emulator) and back to `returnTo`.
+ * `state` is a fresh random value the page keeps and checks on return, so an auth_code
+ * planted in a link (login CSRF) is refused.
+ */
+export function buildAuthorizeUrl(config: ClientConfig, returnTo: string, state: string): string {
   const url = new URL(config.oauthAuthorizeUrl, returnTo);
   url.searchParams.set('app_id', config.appId);
   url.searchParams.set('scope', 'auth_base');
   url.searchParams.set('redirect_uri', returnTo);
+  url.searchParams.set('state', state);
   return url.toString();
 }
 
-/** The auth code a returning redirect carries, and the same address without the OAuth parameters. */
+/** What a returning redirect carries, and the same address without the OAuth parameters. */
 export interface OAuthReturn {
   authCode: string | null;
+  state: string | null;
   cleanUrl: string;
 }
 
-/** Reads `auth_code` from `href` and strips every parameter Alipay's redirect added. */
+/** Reads `auth_code` and `state` from `href` and strips every parameter Alipay's redirect added. */
 export function readOAuthReturn(href: string): OAuthReturn {
   const url = new URL(href);
   const authCode = url.searchParams.get('auth_code');
+  const state = url.searchParams.get('state');
   OAUTH_RETURN_PARAMS.forEach((name) => url.searchParams.delete(name));
-  return { authCode: authCode && authCode.length > 0 ? authCode : null, cleanUrl: url.toString() };
+  return { authCode: authCode || null, state: state || null, cleanUrl: url.toString() };
 }
 
 const SESSION_KEY = 'identity-verify.session';
 const PENDING_KEY = 'identity-verify.pending-verification';
+const OAUTH_STATE_KEY = 'identity-verify.oauth-state';
 
 /** The backend session the page holds. */
 export interface StoredSession {
@@ -56,6 +64,10 @@ export interface SessionStore {
   readSession(): StoredSession | null;
   saveSession(session: CreateSessionResponse): void;
   clearSession(): void;
+  /** Remembers the state of the redirect about to start. */
+  saveOAuthState(state: string): void;
+  /** True when `state` is the one saved before the redirect; the saved one is used up either way. */
+  takeOAuthState(state: string | null): boolean;
   readPendingVerificationId(): string | null;
   savePendingVerificationId(verificationId: string): void;
   clearPendingVerificationId(): void;
@@ -100,6 +112,14 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     },
     clearSession() {
       write(SESSION_KEY, null);
+    },
+    saveOAuthState(state) {
+      write(OAUTH_STATE_KEY, state);
+    },
+    takeOAuthState(state) {
+      const saved = read(OAUTH_STATE_KEY);
+      write(OAUTH_STATE_KEY, null);
+      return saved !== null && state !== null && saved === state;
     },
     readPendingVerificationId() {
       return read(PENDING_KEY);

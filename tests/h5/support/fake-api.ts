@@ -68,8 +68,10 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
 
   await page.route(`${baseUrl}${OAUTH_PATH}?*`, (route) => {
     // Alipay's auth_base page: no consent screen, straight back with a one-time code.
-    const redirect = new URL(new URL(route.request().url()).searchParams.get('redirect_uri') as string);
+    const authorize = new URL(route.request().url()).searchParams;
+    const redirect = new URL(authorize.get('redirect_uri') as string);
     redirect.searchParams.set('auth_code', 'fake-auth-code');
+    redirect.searchParams.set('state', authorize.get('state') ?? '');
     redirect.searchParams.set('app_id', FAKE_APP_ID);
     redirect.searchParams.set('source', 'alipay_wallet');
     redirect.searchParams.set('scope', 'auth_base');

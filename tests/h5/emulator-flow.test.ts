@@ -1,0 +1,127 @@
+/**
+ * The whole flow a person follows in a plain phone browser against the real backend on
+ * its embedded emulator, exactly as `npm start` runs it: auth_base sign-in, the form,
+ * the emulator's verification page (pass, fail or cancel), and back through return_url
+ * to the result the server reports.
+ */
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { makeCertNo, TEST_NAMES } from '../support/identities';
+import { maskCertNo } from '../../utils/identity';
+import { ensureBuilt } from './support/build';
+import { launchChromium, newPhoneContext, saveScreenshot } from './support/browser';
+import { COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { RunningServer, startServer } from './support/server';
+
+jest.setTimeout(30_000);
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+beforeEach(async () => {
+  context = await newPhoneContext(browser);
+  page = await context.newPage();
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+/** Opens the page (signing in through the emulator's auth_base page), submits, and lands on the emulator's verification page. */
+async function submitAndReachCertifyPage(certName: string, certNo: string): Promise<void> {
+  await page.goto(`${server.baseUrl}/`);
+  await fillAndSubmit(page, { certName, certNo, consent: true });
+  await page.locator('[data-outcome="PASSED"]').waitFor();
+  expect(page.url()).not.toContain(certNo);
+}
+
+/** Picks an outcome on the emulator's page and waits to be back on the H5 page. */
+async function chooseOutcome(outcome: 'PASSED' | 'FAILED' | 'CANCELLED'): Promise<void> {
+  await Promise.all([page.waitForURL(`${server.baseUrl}/`), page.locator(`[data-outcome="${outcome}"]`).click()]);
+}
+
+describe('H5 page against the emulator (npm start)', () => {
+  it('shows the verified result after "pass" on the emulated page, masked, with nothing personal stored', async () => {
+    const certNo = makeCertNo(4301);
+    const certName = TEST_NAMES[2];
+    await submitAndReachCertifyPage(certName, certNo);
+    await chooseOutcome('PASSED');
+
+    const screen = outcomeScreen(page, 'passed');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.passedTitle);
+    expect(await screen.textContent()).toContain(maskCertNo(certNo));
+    const html = await page.content();
+    expect(html).not.toContain(certNo);
+    expect(html).not.toContain(certName);
+    const storage = await readWebStorage(page);
+    expect(storage).not.toContain(certNo);
+    expect(storage).not.toContain(certName);
+    await saveScreenshot(page, 'h5-flow-passed');
+  });
+
+  it('never shows "verified" after "fail" on the emulated page: the server keeps it not passed, and the user can start over', async () => {
+    const certNo = makeCertNo(4302);
+    await submitAndReachCertifyPage(TEST_NAMES[3], certNo);
+    await chooseOutcome('FAILED');
+
+    // Alipay's query only says "not passed" (passed=F) until the certifyId expires, so the
+    // server answers PENDING and the page says "not verified yet", never "verified".
+    const screen = outcomeScreen(page, 'not-finished');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.notFinishedTitle);
+    await screen.getByRole('button', { name: COPY.actionRefresh }).click();
+    await outcomeScreen(page, 'not-finished').waitFor();
+    expect(await outcomeScreen(page, 'passed').count()).toBe(0);
+
+    await page.getByRole('button', { name: COPY.actionStartOver }).click();
+    await page.locator('#identity-form').waitFor();
+    expect(await page.getByLabel(COPY.certNoLabel, { exact: true }).inputValue()).toBe('');
+    expect(await page.evaluate(() => window.sessionStorage.getItem('identity-verify.pending-verification'))).toBeNull();
+  });
+
+  it('shows "not verified yet" after "cancel" on the emulated page, then starting over can still pass', async () => {
+    const certNo = makeCertNo(4303);
+    await submitAndReachCertifyPage(TEST_NAMES[4], certNo);
+    await chooseOutcome('CANCELLED');
+
+    const screen = outcomeScreen(page, 'not-finished');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.notFinishedTitle);
+    expect(await screen.textContent()).toContain(maskCertNo(certNo));
+    await saveScreenshot(page, 'h5-flow-cancelled');
+
+    await screen.getByRole('button', { name: COPY.actionStartOver }).click();
+    await fillAndSubmit(page, { certName: TEST_NAMES[4], certNo, consent: true });
+    await page.locator('[data-outcome="PASSED"]').waitFor();
+    await chooseOutcome('PASSED');
+    await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('keeps the signed-in session across the trip to the emulated page (one auth_base sign-in only)', async () => {
+    const authorizeRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().indexOf('publicAppAuthorize.htm') >= 0) authorizeRequests.push(request.url());
+    });
+    await submitAndReachCertifyPage(TEST_NAMES[0], makeCertNo(4304));
+    await chooseOutcome('PASSED');
+    await outcomeScreen(page, 'passed').waitFor();
+
+    expect(authorizeRequests).toHaveLength(1);
+    const authorize = new URL(authorizeRequests[0]);
+    expect(authorize.searchParams.get('scope')).toBe('auth_base');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${server.baseUrl}/`);
+    expect(authorize.searchParams.get('state')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
