@@ -1,0 +1,204 @@
+/**
+ * The app as `npm start` runs it: the emulator embedded in the same instance and reached over
+ * real HTTP, the browser's path through the OAuth and certify pages, the H5 files, the
+ * OpenAPI document, real mode wiring, and the auth-code refusal.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FastifyInstance } from 'fastify';
+import { ClientConfig, CreateVerificationResponse } from '../../utils/api-contract';
+import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
+import { AlipayGateway } from '../src/alipay/alipay-client';
+import { UpstreamError } from '../src/alipay/upstream-error';
+import { buildApp } from '../src/app';
+import { ALIPAY_OAUTH_AUTHORIZE_URL, parseConfig } from '../src/config';
+import { openSqliteRepository } from '../src/store/sqlite-repository';
+import { captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
+import { send } from './support/http';
+
+const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
+const apps: FastifyInstance[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+afterAll(() => {
+  expectNoSecretsInLogs([person.certName, person.certNo]);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A repo root with a built H5 page in it, as the H5 part leaves it. */
+function fakeRepoWithH5(): string {
+  const root = mkdtempSync(join(tmpdir(), 'verify-repo-'));
+  mkdirSync(join(root, 'h5', 'public'), { recursive: true });
+  mkdirSync(join(root, 'h5', 'dist'), { recursive: true });
+  writeFileSync(join(root, 'h5', 'public', 'index.html'), '<!doctype html><title>H5</title><script src="/assets/main.js"></script>');
+  writeFileSync(join(root, 'h5', 'dist', 'main.js'), 'window.started = true;');
+  return root;
+}
+
+async function startEmbedded(clock: TestClock, repoRoot = '/nonexistent-repo'): Promise<{ app: FastifyInstance; baseUrl: string }> {
+  const port = await freePort();
+  const config = parseConfig({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-embedded-')) }, repoRoot);
+  const app = await buildApp({
+    config,
+    clock: clock.read,
+    emulatorKeys: testKeys(),
+    repository: await openSqliteRepository(':memory:'),
+    logStream: captureStream(),
+    repoRoot,
+  });
+  apps.push(app);
+  await app.listen({ port, host: '127.0.0.1' });
+  return { app, baseUrl: config.publicUrl };
+}
+
+describe('emulator mode, embedded (npm start)', () => {
+  it('walks the browser\'s whole path: OAuth page, session, verification, certify page, PASSED', async () => {
+    const clock = new TestClock();
+    const { baseUrl } = await startEmbedded(clock);
+    const clientConfig = (await send(baseUrl, { url: '/api/client-config' })).json<ClientConfig>();
+    expect(clientConfig).toEqual({ mode: 'emulator', appId: testKeys().appId, oauthAuthorizeUrl: `${baseUrl}/emulator/oauth2/publicAppAuthorize.htm` });
+
+    const authorizeUrl = `${clientConfig.oauthAuthorizeUrl}?${new URLSearchParams({ app_id: clientConfig.appId, scope: 'auth_base', redirect_uri: `${baseUrl}/` })}`;
+    const redirect = await send(baseUrl, { url: authorizeUrl });
+    const authCode = new URL(redirect.headers.location).searchParams.get('auth_code') as string;
+    const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode } });
+    expect(session.statusCode).toBe(201);
+    const { token } = session.json<{ token: string }>();
+    const authorization = { authorization: `Bearer ${token}` };
+
+    const created = await send(baseUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: person });
+    expect(created.statusCode).toBe(201);
+    const { url, verificationId } = created.json<CreateVerificationResponse>();
+    expect(url.startsWith(`${baseUrl}/emulator/gateway.do?`)).toBe(true);
+
+    const page = await send(baseUrl, { url });
+    expect(page.statusCode).toBe(200);
+    const action = /action="([^"]+)"/.exec(page.body)?.[1] as string;
+    const back = await send(baseUrl, {
+      method: 'POST',
+      url: action,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'outcome=PASSED',
+    });
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe(`${baseUrl}/`);
+
+    clock.advance(1000);
+    const status = await send(baseUrl, { url: `/api/verifications/${verificationId}`, headers: authorization });
+    expect(status.json<{ status: string }>().status).toBe('PASSED');
+  });
+
+  it('serves the H5 page at / and its bundle at /assets/ when they are built', async () => {
+    const { baseUrl } = await startEmbedded(new TestClock(), fakeRepoWithH5());
+    const index = await send(baseUrl, { url: '/' });
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain('<title>H5</title>');
+    const bundle = await send(baseUrl, { url: '/assets/main.js' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.body).toContain('window.started');
+  });
+
+  it('starts without the H5 files and answers 404 NOT_FOUND for them', async () => {
+    const { baseUrl } = await startEmbedded(new TestClock());
+    const index = await send(baseUrl, { url: '/' });
+    expect(index.statusCode).toBe(404);
+    expect(index.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('serves /healthz and the OpenAPI document of the API', async () => {
+    const { baseUrl } = await startEmbedded(new TestClock());
+    expect((await send(baseUrl, { url: '/healthz' })).json()).toEqual({ status: 'ok', mode: 'emulator' });
+    const openapi = (await send(baseUrl, { url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    expect(openapi.openapi).toMatch(/^3\./);
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/api/client-config', '/healthz']),
+    );
+    expect(openapi.paths['/api/verifications'].post).toMatchObject({ security: [{ bearerAuth: [] }] });
+  });
+});
+
+describe('real mode', () => {
+  it('signs with the configured app key, sends app_auth_token, verifies with Alipay\'s public key', async () => {
+    const clock = new TestClock();
+    const emulator = await startEmulator(clock);
+    const keys = testKeys();
+    const config = parseConfig(
+      {
+        ALIPAY_APP_ID: keys.appId,
+        ALIPAY_PRIVATE_KEY: keys.appPrivateKey,
+        ALIPAY_KEY_TYPE: 'PKCS8',
+        ALIPAY_PUBLIC_KEY: keys.alipayPublicKey,
+        ALIPAY_APP_AUTH_TOKEN: 'isv-token-1',
+        ALIPAY_GATEWAY: `${emulator.url}/emulator/gateway.do`,
+        ID_HMAC_PEPPER: TEST_PEPPER,
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-real-')),
+      },
+      '/nonexistent-repo',
+    );
+    const app = await buildApp({ config, clock: clock.read, repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
+    apps.push(app);
+    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    expect((await send(baseUrl, { url: '/api/client-config' })).json()).toEqual({
+      mode: 'alipay',
+      appId: keys.appId,
+      oauthAuthorizeUrl: ALIPAY_OAUTH_AUTHORIZE_URL,
+    });
+    const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'real-mode-code' } });
+    expect(session.statusCode).toBe(201);
+    const created = await send(baseUrl, {
+      method: 'POST',
+      url: '/api/verifications',
+      headers: { authorization: `Bearer ${session.json<{ token: string }>().token}` },
+      payload: person,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(new URL(created.json<CreateVerificationResponse>().url).searchParams.get('app_auth_token')).toBe('isv-token-1');
+    await emulator.app.close();
+  });
+});
+
+describe('sessions', () => {
+  it('answers 400 AUTH_CODE_INVALID when Alipay refuses the auth code', async () => {
+    const refusing: AlipayGateway = {
+      exchangeAuthCode: async () => {
+        throw new UpstreamError('rejected', 'Alipay answered 40002', { alipayCode: '40002', subCode: 'isv.code-invalid' });
+      },
+      initializeCertify: async () => {
+        throw new Error('not used');
+      },
+      buildCertifyUrl: () => 'not used',
+      queryCertify: async () => {
+        throw new Error('not used');
+      },
+    };
+    const config = parseConfig({ ID_HMAC_PEPPER: TEST_PEPPER, DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-sessions-')) }, '/nonexistent-repo');
+    const app = await buildApp({
+      config,
+      alipay: refusing,
+      emulatorKeys: testKeys(),
+      repository: await openSqliteRepository(':memory:'),
+      logStream: captureStream(),
+    });
+    apps.push(app);
+    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    const response = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'used-code' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('AUTH_CODE_INVALID');
+  });
+});
