@@ -19,4 +19,6 @@ fi
 
 npm run --silent lint
 npm run --silent typecheck
-npx jest --ci "$@"
+# 2>&1: on Linux both streams are synchronous pipes, so merging them keeps the closing
+# "N passed, N failed" line (written by the summary reporter after jest's own summary) last.
+npx jest --ci "$@" 2>&1

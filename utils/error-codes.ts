@@ -40,7 +40,12 @@ export type ServerErrorCode =
 export type ApiErrorCode = IdentityErrorCode | ServerErrorCode;
 
 /** Failures only a client can see: the request never got a usable answer. */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'REQUEST_TIMEOUT' | 'BAD_RESPONSE';
+export type ClientErrorCode =
+  | 'NETWORK_ERROR'
+  | 'REQUEST_TIMEOUT'
+  | 'BAD_RESPONSE'
+  /** my.getAuthCode, or the H5 auth_base redirect, gave no auth code. */
+  | 'AUTH_CODE_UNAVAILABLE';
 
 /** Every code a client (mini-program or H5) may have to handle. */
 export type ErrorCode = ApiErrorCode | ClientErrorCode;

@@ -3,11 +3,10 @@
  * beside it. Programs branch on the code; these strings may change freely.
  * Identity refusals reuse the shared tables in utils/identity.ts.
  */
-import { IdentityErrorCode } from './error-codes';
+import { ErrorCode, IdentityErrorCode } from './error-codes';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from './identity';
-import { AppErrorCode } from './request';
 
-type NonIdentityCode = Exclude<AppErrorCode, IdentityErrorCode>;
+type NonIdentityCode = Exclude<ErrorCode, IdentityErrorCode>;
 
 const OTHER_MESSAGES_ZH_CN: Readonly<Record<NonIdentityCode, string>> = {
   VALIDATION_FAILED: '提交的信息有误，请检查姓名和证件号码后重试',
@@ -52,10 +51,10 @@ const OTHER_MESSAGES_EN_US: Readonly<Record<NonIdentityCode, string>> = {
 };
 
 /** zh-CN copy for every code the mini-program can meet. */
-export const ERROR_MESSAGES_ZH_CN: Readonly<Record<AppErrorCode, string>> = { ...IDENTITY_MESSAGES_ZH_CN, ...OTHER_MESSAGES_ZH_CN };
+export const ERROR_MESSAGES_ZH_CN: Readonly<Record<ErrorCode, string>> = { ...IDENTITY_MESSAGES_ZH_CN, ...OTHER_MESSAGES_ZH_CN };
 
 /** en-US copy, beside the zh-CN table. */
-export const ERROR_MESSAGES_EN_US: Readonly<Record<AppErrorCode, string>> = { ...IDENTITY_MESSAGES_EN_US, ...OTHER_MESSAGES_EN_US };
+export const ERROR_MESSAGES_EN_US: Readonly<Record<ErrorCode, string>> = { ...IDENTITY_MESSAGES_EN_US, ...OTHER_MESSAGES_EN_US };
 
 /** The zh-CN message for a code; a code this build does not know gets the generic one. */
 export function describeErrorCode(code: string): string {
@@ -64,7 +63,7 @@ export function describeErrorCode(code: string): string {
 }
 
 /** Codes that mean the answer was lost, so the same submission may be sent again unchanged. */
-const RETRYABLE_CODES: readonly AppErrorCode[] = [
+const RETRYABLE_CODES: readonly ErrorCode[] = [
   'NETWORK_ERROR',
   'REQUEST_TIMEOUT',
   'BAD_RESPONSE',
@@ -77,5 +76,5 @@ const RETRYABLE_CODES: readonly AppErrorCode[] = [
 
 /** True when retrying the very same request (same Idempotency-Key) makes sense. */
 export function isRetryableCode(code: string): boolean {
-  return RETRYABLE_CODES.indexOf(code as AppErrorCode) >= 0;
+  return RETRYABLE_CODES.indexOf(code as ErrorCode) >= 0;
 }

@@ -86,6 +86,20 @@ function toCodePoints(text: string): number[] {
   return points;
 }
 
+/**
+ * Removes every kind of space. Callers run NFKC again afterwards: a combining mark that
+ * followed a removed space composes with the character before the space only then, and
+ * without that second pass normalizing would not be idempotent (found by fast-check).
+ */
+function stripWhitespace(text: string): string {
+  const points = toCodePoints(text);
+  let result = '';
+  for (let index = 0; index < points.length; index += 1) {
+    if (!isWhitespace(points[index])) result += String.fromCodePoint(points[index]);
+  }
+  return result;
+}
+
 function isWhitespace(point: number): boolean {
   return (
     point === 0x20 ||
@@ -146,13 +160,7 @@ export function computeCheckCharacter(first17Digits: string): string {
  * every kind of space removed, a lowercase x made X. Idempotent.
  */
 export function normalizeCertNo(raw: string): string {
-  const folded = raw.normalize('NFKC');
-  let result = '';
-  const points = toCodePoints(folded);
-  for (let index = 0; index < points.length; index += 1) {
-    if (!isWhitespace(points[index])) result += String.fromCodePoint(points[index]);
-  }
-  return result.replace(/x/g, 'X');
+  return stripWhitespace(raw.normalize('NFKC')).normalize('NFKC').replace(/x/g, 'X');
 }
 
 /** The certificate type an 18-character number belongs to, from its prefix. */
@@ -264,11 +272,10 @@ function isHan(point: number): boolean {
  * card contains one), and every look-alike dot made U+00B7. Idempotent.
  */
 export function normalizeCertName(raw: string): string {
-  const points = toCodePoints(raw.normalize('NFKC'));
+  const points = toCodePoints(stripWhitespace(raw.normalize('NFKC')).normalize('NFKC'));
   let result = '';
   for (let index = 0; index < points.length; index += 1) {
     const point = points[index];
-    if (isWhitespace(point)) continue;
     result += MIDDLE_DOT_LOOKALIKES.indexOf(point) >= 0 ? MIDDLE_DOT : String.fromCodePoint(point);
   }
   return result;

@@ -14,24 +14,15 @@ import { ErrorCode } from './error-codes';
 import { startTimer, stopTimer } from './timers';
 
 /**
- * Failures only the mini-program can meet, besides the shared ClientErrorCode:
- * my.getAuthCode gave no code (the user closed the sheet, or the bridge failed).
- */
-export type MiniClientErrorCode = 'AUTH_CODE_UNAVAILABLE';
-
-/** Every code a mini-program call may fail with. */
-export type AppErrorCode = ErrorCode | MiniClientErrorCode;
-
-/**
  * A backend call that did not succeed. `code` is the server's `error.code`, or a client
  * code when no usable answer arrived; `status` is the HTTP status, 0 when there was none.
  * The message names only the code and status: server text and request data stay out of it.
  */
 export class ApiError extends Error {
-  readonly code: AppErrorCode;
+  readonly code: ErrorCode;
   readonly status: number;
 
-  constructor(code: AppErrorCode, status: number) {
+  constructor(code: ErrorCode, status: number) {
     super(status > 0 ? `${code} (HTTP ${status})` : code);
     this.name = 'ApiError';
     this.code = code;
