@@ -94,6 +94,16 @@ describe('happy path', () => {
     expect((await statusOf(token, created.verificationId)).status).toBe('PASSED');
   });
 
+  it('opens the certify page hours after the link was signed, while the certifyId lives', async () => {
+    const token = await harness.login();
+    const created = await createPending(token, 14);
+    harness.clock.advance(22 * 60 * 60 * 1000);
+    const url = new URL(created.url);
+    const page = await harness.emulatorRequest({ url: `${url.pathname}${url.search}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('data-outcome="PASSED"');
+  });
+
   it('accepts a number typed with a lowercase x and spaces, and masks the canonical form', async () => {
     const token = await harness.login();
     const certNo = makeCertNoEndingInX();

@@ -62,12 +62,15 @@ function business(subCode: string, subMsg: string): Record<string, unknown> {
  * The common checks, in the gateway's order: app id, method, signature presence and type,
  * timestamp, then the RSA2 signature itself. Undefined when the request may proceed.
  * @param allowedMethods the methods valid on this HTTP verb
+ * @param maxAgeMs how old a timestamp may be; the certify link is opened long after it is
+ *   signed (its certifyId lives 23 hours), so the page passes a longer age than API calls
  */
 export function checkCommonParams(
   params: GatewayParams,
   keys: EmulatorKeys,
   now: number,
   allowedMethods: readonly string[],
+  maxAgeMs: number = TIMESTAMP_TOLERANCE_MS,
 ): GatewayAnswer | undefined {
   const method = params.method ?? '';
   const methodKey = method ? responseKeyOf(method) : 'error_response';
@@ -80,7 +83,7 @@ export function checkCommonParams(
   if (!params.sign) return { responseKey: methodKey, node: missing('isv.missing-signature', '缺少签名参数') };
   if (params.sign_type !== 'RSA2') return { responseKey: methodKey, node: invalid('isv.invalid-signature-type', '无效的签名类型') };
   const sentAt = parseBeijingTimestamp(params.timestamp ?? '');
-  if (!Number.isFinite(sentAt) || Math.abs(sentAt - now) > TIMESTAMP_TOLERANCE_MS) {
+  if (!Number.isFinite(sentAt) || sentAt - now > TIMESTAMP_TOLERANCE_MS || now - sentAt > maxAgeMs) {
     return { responseKey: methodKey, node: invalid('isv.invalid-timestamp', '非法的时间戳参数') };
   }
   if (!verifyRsa2(buildRequestSignContent(params), params.sign, keys.appPublicKey)) {

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { CERTIFY_ID_LIFETIME_MS } from '../../../utils/api-contract';
 import { Clock, Sleeper } from '../clock';
 import { ApiError, notFound } from '../errors';
 import { responseKeyOf, signRsa2 } from '../alipay/gateway-signature';
@@ -166,7 +167,7 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
 
   app.get('/gateway.do', async (request: FastifyRequest, reply) => {
     const params: GatewayParams = toParams(request.query);
-    const rejection = checkCommonParams(params, keys, clock(), PAGE_METHODS);
+    const rejection = checkCommonParams(params, keys, clock(), PAGE_METHODS, CERTIFY_ID_LIFETIME_MS);
     if (rejection) {
       return reply.code(400).type('text/html; charset=utf-8').send(renderCertifyErrorPage(String(rejection.node.sub_code)));
     }
