@@ -94,15 +94,20 @@ export async function startApp(deps: AppDeps): Promise<void> {
   /** Signs in: exchanges an auth_code from the redirect, reuses a stored session, or starts the redirect (null). */
   async function ensureSession(current: ClientConfig): Promise<string | null> {
     const oauthReturn = readOAuthReturn(host.location.href);
-    if (oauthReturn.authCode) {
+    const expectedState = store.takeOAuthState();
+    if (oauthReturn.authCode || expectedState !== null) {
       // The code is single-use and must not stay in the address bar, history or a shared link.
       host.history.replaceState(host.history.state, '', oauthReturn.cleanUrl);
+    }
+    if (oauthReturn.authCode) {
       // A code this tab did not ask for (a planted link) is refused, not exchanged.
-      if (!store.takeOAuthState(oauthReturn.state)) throw new ApiError('AUTH_CODE_INVALID', 'OAuth state mismatch', 0);
+      if (expectedState === null || oauthReturn.state !== expectedState) throw new ApiError('AUTH_CODE_INVALID', 'OAuth state mismatch', 0);
       const session = await api.createSession(oauthReturn.authCode);
       store.saveSession(session);
       return session.token;
     }
+    // Sent to sign in but back without a code: stop here rather than redirect in a loop.
+    if (expectedState !== null) throw new ApiError('AUTH_CODE_UNAVAILABLE', 'The auth_base redirect returned no auth_code', 0);
     const stored = store.readSession();
     if (stored) return stored.token;
     redirectToAuthorize(current);
@@ -238,6 +243,12 @@ export async function startApp(deps: AppDeps): Promise<void> {
         return;
     }
   }
+
+  // Coming back with the Back button may restore this page from the back/forward cache,
+  // frozen on "preparing…"; start afresh so the pending verification is asked about again.
+  host.addEventListener('pageshow', (event) => {
+    if (event.persisted) host.location.reload();
+  });
 
   if (environment.kind === 'alipay' && !environment.supported) {
     view.show({ kind: 'upgrade', version: environment.version });

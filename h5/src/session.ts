@@ -66,8 +66,8 @@ export interface SessionStore {
   clearSession(): void;
   /** Remembers the state of the redirect about to start. */
   saveOAuthState(state: string): void;
-  /** True when `state` is the one saved before the redirect; the saved one is used up either way. */
-  takeOAuthState(state: string | null): boolean;
+  /** The state saved before the last redirect, or null; reading it uses it up. */
+  takeOAuthState(): string | null;
   readPendingVerificationId(): string | null;
   savePendingVerificationId(verificationId: string): void;
   clearPendingVerificationId(): void;
@@ -116,10 +116,10 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     saveOAuthState(state) {
       write(OAUTH_STATE_KEY, state);
     },
-    takeOAuthState(state) {
+    takeOAuthState() {
       const saved = read(OAUTH_STATE_KEY);
       write(OAUTH_STATE_KEY, null);
-      return saved !== null && state !== null && saved === state;
+      return saved;
     },
     readPendingVerificationId() {
       return read(PENDING_KEY);

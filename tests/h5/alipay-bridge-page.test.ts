@@ -223,6 +223,44 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
   });
 });
 
+describe('H5 page sign-in', () => {
+  it('refuses an auth_code it did not ask for (a planted link) and never exchanges it', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    page = await context.newPage();
+    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
+    await page.goto(`${server.baseUrl}/?auth_code=planted-code&state=attacker-state`);
+
+    const screen = outcomeScreen(page, 'error');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain('AUTH_CODE_INVALID');
+    expect(api.requestsTo('POST', '/api/sessions')).toHaveLength(0);
+    expect(new URL(page.url()).search).toBe('');
+  });
+});
+
+describe('H5 page sign-in without a code', () => {
+  it('stops with AUTH_CODE_UNAVAILABLE instead of redirecting in a loop when auth_base returns no code', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    page = await context.newPage();
+    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
+    let authorizeVisits = 0;
+    await page.route(`${server.baseUrl}/fake-oauth/authorize?*`, (route) => {
+      authorizeVisits += 1;
+      const authorize = new URL(route.request().url()).searchParams;
+      const back = new URL(authorize.get('redirect_uri') as string);
+      back.searchParams.set('state', authorize.get('state') ?? '');
+      return route.fulfill({ status: 302, headers: { location: back.toString() } });
+    });
+    await page.goto(`${server.baseUrl}/`);
+
+    const screen = outcomeScreen(page, 'error');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain('AUTH_CODE_UNAVAILABLE');
+    expect(authorizeVisits).toBe(1);
+    expect(api.requestsTo('POST', '/api/sessions')).toHaveLength(0);
+  });
+});
+
 describe('H5 page outside Alipay with real Alipay credentials', () => {
   it('asks the user to open the page in Alipay instead of showing the form', async () => {
     context = await newPhoneContext(browser);

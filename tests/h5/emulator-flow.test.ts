@@ -109,6 +109,16 @@ describe('H5 page against the emulator (npm start)', () => {
     await outcomeScreen(page, 'passed').waitFor();
   });
 
+  it('asks the server again when the user comes back with the Back button instead of choosing', async () => {
+    const certNo = makeCertNo(4305);
+    await submitAndReachCertifyPage(TEST_NAMES[1], certNo);
+    await page.goBack();
+
+    const screen = outcomeScreen(page, 'not-finished');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain(maskCertNo(certNo));
+  });
+
   it('keeps the signed-in session across the trip to the emulated page (one auth_base sign-in only)', async () => {
     const authorizeRequests: string[] = [];
     page.on('request', (request) => {

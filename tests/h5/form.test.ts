@@ -140,6 +140,17 @@ describe('H5 form', () => {
     await saveScreenshot(page, 'h5-form');
   });
 
+  it('starts afresh when restored from the back/forward cache, so it is never stuck on a spinner', async () => {
+    await openForm();
+    await nameField().fill(CERT_NAME);
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))),
+    ]);
+    await page.locator('#identity-form').waitFor();
+    expect(await nameField().inputValue()).toBe('');
+  });
+
   it('speaks en-US to a browser that prefers English, field messages included', async () => {
     await openForm({ locale: 'en-US' });
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en-US');

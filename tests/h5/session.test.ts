@@ -62,14 +62,12 @@ describe('createSessionStore', () => {
     expect(createSessionStore({ storage, now: () => NOW }).readSession()).toBeNull();
   });
 
-  it('accepts the saved OAuth state once, and refuses a different or missing one', () => {
+  it('hands back the saved OAuth state once', () => {
     const store = createSessionStore({ storage: memoryStorage(), now: () => NOW });
+    expect(store.takeOAuthState()).toBeNull();
     store.saveOAuthState('s1');
-    expect(store.takeOAuthState('s1')).toBe(true);
-    expect(store.takeOAuthState('s1')).toBe(false);
-    store.saveOAuthState('s2');
-    expect(store.takeOAuthState('planted')).toBe(false);
-    expect(store.takeOAuthState(null)).toBe(false);
+    expect(store.takeOAuthState()).toBe('s1');
+    expect(store.takeOAuthState()).toBeNull();
   });
 
   it('stores only the token, the OAuth state and the pending verification id', () => {
@@ -104,6 +102,6 @@ describe('createSessionStore', () => {
     expect(() => store.saveSession({ token: 't', expiresAt: new Date(NOW + 3_600_000).toISOString() })).not.toThrow();
     expect(store.readSession()).toBeNull();
     expect(store.readPendingVerificationId()).toBeNull();
-    expect(store.takeOAuthState('s')).toBe(false);
+    expect(store.takeOAuthState()).toBeNull();
   });
 });
