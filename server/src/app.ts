@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { FastifyInstance } from 'fastify';
-import { ClientConfig } from '../../utils/api-contract';
+import { CERTIFY_ID_LIFETIME_MS, ClientConfig } from '../../utils/api-contract';
 import { AlipayGateway, createAlipayClient } from './alipay/alipay-client';
 import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper } from './clock';
 import { ALIPAY_OAUTH_AUTHORIZE_URL, ServerConfig } from './config';
@@ -27,6 +27,9 @@ import { SessionService } from './services/session-service';
 import { AuditEntry, VerificationService } from './services/verification-service';
 import { Repository } from './store/repository';
 import { openSqliteRepository } from './store/sqlite-repository';
+
+/** How often expired sessions and idempotency records are deleted. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Request bodies of the API are small JSON objects; anything bigger is refused with 413. */
 export const BODY_LIMIT_BYTES = 4096;
@@ -124,7 +127,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   const repository = options.repository ?? (await openSqliteRepository(join(config.dataDir, 'verifications.sqlite')));
-  app.addHook('onClose', async () => repository.close());
+  const purge = async (): Promise<void> => {
+    const now = clock();
+    const purged = await repository.purgeExpired(now, now - CERTIFY_ID_LIFETIME_MS);
+    if (purged.sessions + purged.idempotencyRecords > 0) app.log.info({ purged }, 'purged expired sessions and idempotency records');
+  };
+  await purge();
+  const purgeTimer = setInterval(() => {
+    purge().catch((error: unknown) => app.log.error({ err: error }, 'purge failed'));
+  }, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(purgeTimer);
+    await repository.close();
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -157,6 +173,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const ipLimiter = new RateLimiter(clock);
   await app.register(async (api) => {
     // Per-IP limit on every API route registered in this scope (not by URL prefix).
+    // Answers carry bearer tokens and personal status: no cache may keep them.
+    api.addHook('onSend', async (_request, reply) => {
+      void reply.header('cache-control', 'no-store');
+    });
     if (config.rateLimits.perIpPerMinute > 0) {
       api.addHook('onRequest', async (request) => {
         const retryAfter = ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);

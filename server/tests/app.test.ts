@@ -79,6 +79,7 @@ describe('emulator mode, embedded (npm start)', () => {
     const authCode = new URL(redirect.headers.location).searchParams.get('auth_code') as string;
     const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode } });
     expect(session.statusCode).toBe(201);
+    expect(session.headers['cache-control']).toBe('no-store');
     const { token } = session.json<{ token: string }>();
     const authorization = { authorization: `Bearer ${token}` };
 

@@ -72,5 +72,11 @@ export interface Repository {
    */
   completeVerification(change: StatusChange): Promise<boolean>;
   findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Deletes sessions that expired before `now` and idempotency records created before
+   * `idempotencyCutoff` (their certifyId is dead by then, so a replay would be useless).
+   * Verifications are kept: they are the merchant's record.
+   */
+  purgeExpired(now: number, idempotencyCutoff: number): Promise<{ sessions: number; idempotencyRecords: number }>;
   close(): Promise<void>;
 }

@@ -218,6 +218,12 @@ export async function openSqliteRepository(filename: string): Promise<Repository
       );
     },
 
+    async purgeExpired(now, idempotencyCutoff) {
+      const sessions = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+      const records = await db.deleteFrom('idempotency_records').where('created_at', '<', idempotencyCutoff).executeTakeFirst();
+      return { sessions: Number(sessions.numDeletedRows), idempotencyRecords: Number(records.numDeletedRows) };
+    },
+
     async close() {
       await db.destroy();
     },
