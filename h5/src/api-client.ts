@@ -62,19 +62,24 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
 
   async function send<T>(path: string, init: RequestInit, isValid: (body: unknown) => body is T): Promise<T> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
+    // AbortController is missing from some older Alipay web views (iOS 12.0); the race
+    // below still times out there, the request just is not cancelled.
+    const controller = typeof AbortController === 'function' ? new AbortController() : null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new ApiError('REQUEST_TIMEOUT', `No answer within ${timeoutMs} ms`, 0));
+        if (controller) controller.abort();
+      }, timeoutMs);
+    });
+    const request = options
+      .fetch(path, { ...init, signal: controller ? controller.signal : undefined, credentials: 'same-origin', cache: 'no-store' })
+      .catch(() => {
+        throw new ApiError('NETWORK_ERROR', 'The request did not reach the server', 0);
+      });
     let response: Response;
     try {
-      response = await options.fetch(path, { ...init, signal: controller.signal, credentials: 'same-origin', cache: 'no-store' });
-    } catch {
-      throw timedOut
-        ? new ApiError('REQUEST_TIMEOUT', `No answer within ${timeoutMs} ms`, 0)
-        : new ApiError('NETWORK_ERROR', 'The request did not reach the server', 0);
+      response = await Promise.race([request, timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -60,19 +60,17 @@ describe('createApiClient', () => {
     await expect(createApiClient({ fetch: wrong.fetch }).getVerification('t', 'v')).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
   });
 
-  it('reports REQUEST_TIMEOUT when no answer comes within the timeout', async () => {
+  it('reports REQUEST_TIMEOUT when no answer comes within the timeout, and aborts the request', async () => {
     jest.useFakeTimers();
     try {
       const fake = fakeFetch(() => new Promise<Response>(() => undefined));
-      const hanging: FetchLike = (input, init) =>
-        new Promise((_, reject) => {
-          fake.fetch(input, init);
-          init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-        });
-      const pending = createApiClient({ fetch: hanging, timeoutMs: 5_000 }).getClientConfig();
-      const assertion = expect(pending).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT' });
-      jest.advanceTimersByTime(5_000);
+      const pending = createApiClient({ fetch: fake.fetch, timeoutMs: 5_000 }).getClientConfig();
+      const assertion = expect(pending).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT', status: 0 });
+      jest.advanceTimersByTime(4_999);
+      expect(fake.sent[0].init.signal?.aborted).toBe(false);
+      jest.advanceTimersByTime(1);
       await assertion;
+      expect(fake.sent[0].init.signal?.aborted).toBe(true);
     } finally {
       jest.useRealTimers();
     }
