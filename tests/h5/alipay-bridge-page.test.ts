@@ -115,6 +115,33 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(2);
   });
 
+  it('says "still confirming" with a refresh once ~15 s of backoff pass with the server still PENDING', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    page = await context.newPage();
+    // Page time stands still unless the test moves it, so the backoff runs in no real time.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now());
+    await installFakeBridge(page, { present: true });
+    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, statuses: ['PENDING'] });
+    await page.goto(`${server.baseUrl}/`);
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+
+    const screen = outcomeScreen(page, 'still-processing');
+    // Each step moves page time past the longest backoff; a step taken before the page
+    // scheduled its next poll just moves time on, so the loop ends on the screen, not on luck.
+    for (let step = 0; step < 500 && !(await screen.isVisible()); step += 1) await page.clock.runFor(4_000);
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
+    expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(6);
+
+    await saveScreenshot(page, 'h5-result-still-processing');
+    await Promise.all([
+      page.waitForRequest(`${server.baseUrl}/api/verifications/${api.created.verificationId}`),
+      screen.getByRole('button', { name: COPY.actionRefresh }).click(),
+    ]);
+  });
+
   it('shows the failed screen after 4000 when the server says FAILED', async () => {
     await openInAlipay({ api: { statuses: ['FAILED'] } });
     await submitValidForm();
