@@ -10,6 +10,8 @@
 set -euo pipefail
 
 BASE_URL="${BASE_URL:-http://127.0.0.1:3000}"
+# Where the emulator's script endpoints are: the backend itself unless it uses EMULATOR_URL.
+EMULATOR_BASE_URL="${EMULATOR_BASE_URL:-$BASE_URL}"
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];if(v===undefined)process.exit(1);process.stdout.write(String(v))})' "$1"; }
 step() { printf '%-34s' "$1"; }
 
@@ -56,7 +58,7 @@ echo "$before"
 [ "$before" = "PENDING" ] || exit 1
 
 step "POST emulator outcome PASSED"
-curl -fsS -X POST "$BASE_URL/emulator/certifications/$certify_id/outcome" -H 'content-type: application/json' \
+curl -fsS -X POST "$EMULATOR_BASE_URL/emulator/certifications/$certify_id/outcome" -H 'content-type: application/json' \
   -d '{"outcome":"PASSED"}' >/dev/null
 echo "ok"
 

@@ -4,7 +4,7 @@
  * Never logged. Real mode never touches these files.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The emulator's stand-in app id; any value works, this one reads as "not a real app". */
@@ -44,29 +44,34 @@ export function generateEmulatorKeys(): EmulatorKeys {
   };
 }
 
-/** Writes via a temp file and rename, so a concurrent reader never sees half a file. */
-function writeSecretFile(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
-  renameSync(temporary, path);
+/**
+ * Returns the file's content, creating it with `create()` if it does not exist yet. The new
+ * file is written whole under a temporary name and then hard-linked into place, which fails
+ * if another process got there first: then that process's content wins, so the backend and
+ * a separate emulator started together on an empty DATA_DIR still agree on the keys.
+ */
+export function readOrCreateSecretFile(path: string, create: () => string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, create(), { mode: 0o600 });
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+  return readFileSync(path, 'utf8');
 }
 
 /** Reads the emulator keys from `dataDir`, generating and saving them on first use. */
 export function ensureEmulatorKeys(dataDir: string): EmulatorKeys {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, KEYS_FILE);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as EmulatorKeys;
-  const keys = generateEmulatorKeys();
-  writeSecretFile(path, JSON.stringify(keys));
-  return keys;
+  return JSON.parse(readOrCreateSecretFile(join(dataDir, KEYS_FILE), () => JSON.stringify(generateEmulatorKeys()))) as EmulatorKeys;
 }
 
 /** The ID-number HMAC pepper for emulator mode, generated into `dataDir` on first use. */
 export function ensureIdHmacPepper(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, PEPPER_FILE);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const pepper = randomBytes(32).toString('hex');
-  writeSecretFile(path, pepper);
-  return pepper;
+  return readOrCreateSecretFile(join(dataDir, PEPPER_FILE), () => randomBytes(32).toString('hex')).trim();
 }
