@@ -22,7 +22,6 @@ export interface PageCopy {
   consentRequired: string;
   submit: string;
   privacyNote: string;
-  noScript: string;
   signingIn: string;
   preparing: string;
   waitingForAlipay: string;
@@ -66,7 +65,6 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   consentRequired: '请先阅读并勾选同意',
   submit: '开始验证',
   privacyNote: '本页面不会保存您的姓名和证件号码。',
-  noScript: '请启用 JavaScript 后再使用本页面。',
   signingIn: '正在登录…',
   preparing: '正在准备验证…',
   waitingForAlipay: '正在连接支付宝…',
@@ -110,7 +108,6 @@ export const PAGE_COPY_EN_US: PageCopy = {
   consentRequired: 'Read and tick the consent box first',
   submit: 'Start verification',
   privacyNote: 'This page does not keep your name or ID number.',
-  noScript: 'Turn on JavaScript to use this page.',
   signingIn: 'Signing in…',
   preparing: 'Preparing the verification…',
   waitingForAlipay: 'Connecting to Alipay…',
