@@ -170,6 +170,7 @@ describe('real mode', () => {
     });
     expect(created.statusCode).toBe(201);
     expect(new URL(created.json<CreateVerificationResponse>().url).searchParams.get('app_auth_token')).toBe('isv-token-1');
+    expect((await send(baseUrl, { url: '/emulator/faults' })).statusCode).toBe(404);
     await emulator.app.close();
   });
 });

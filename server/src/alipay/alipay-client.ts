@@ -122,7 +122,9 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
   }
   const sdk = new AlipaySdk(config);
   const alipayPublicKey = sdk.config.alipayPublicKey;
-  if (!alipayPublicKey) throw new TypeError('Alipay\'s public key (or cert) is required to verify answers');
+  if (!alipayPublicKey) {
+    throw Object.assign(new TypeError('Alipay\'s public key (or cert) is required to verify answers'), { code: 'ERR_ALIPAY_PUBLIC_KEY_REQUIRED' });
+  }
 
   /** Common parameters we set ourselves: the Beijing timestamp and, in ISV mode, app_auth_token. */
   function commonParams(): Record<string, string> {

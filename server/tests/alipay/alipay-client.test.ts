@@ -192,5 +192,5 @@ it('refuses to build a client without Alipay\'s public key', () => {
   const keys = testKeys();
   expect(() =>
     createAlipayClient({ appId: keys.appId, privateKey: keys.appPrivateKey, keyType: 'PKCS8', gateway: 'http://127.0.0.1:1/gateway.do', timeoutMs: 1000, clock: () => 0 }),
-  ).toThrow(TypeError);
+  ).toThrow(expect.objectContaining({ code: 'ERR_ALIPAY_PUBLIC_KEY_REQUIRED' }));
 });
