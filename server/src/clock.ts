@@ -12,6 +12,7 @@ export type Sleeper = (ms: number) => Promise<void>;
 /** A number in [0, 1): jitter and fault shares. */
 export type RandomSource = () => number;
 
+/** The real clock, sleeper and random source, used unless a test injects its own. */
 export const systemClock: Clock = () => Date.now();
 
 export const systemSleeper: Sleeper = (ms) =>

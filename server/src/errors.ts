@@ -5,6 +5,7 @@
  */
 import { ApiErrorCode } from '../../utils/error-codes';
 
+/** An error with an HTTP status and a code from utils/error-codes.ts; its message is shown to clients. */
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
@@ -22,10 +23,12 @@ export function notFound(): ApiError {
   return new ApiError(404, 'NOT_FOUND', 'No such resource');
 }
 
+/** 401 for a missing, malformed, unknown or expired bearer token, with no hint which. */
 export function unauthorized(): ApiError {
   return new ApiError(401, 'UNAUTHORIZED', 'A valid session token is required (Authorization: Bearer <token>)');
 }
 
+/** 429 with the seconds to wait, sent as `Retry-After`. */
 export function rateLimited(retryAfterSeconds: number): ApiError {
   return new ApiError(429, 'RATE_LIMITED', 'Too many requests; try again later', { retryAfterSeconds });
 }

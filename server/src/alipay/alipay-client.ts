@@ -16,6 +16,7 @@ import { formatBeijingTimestamp } from './beijing-time';
 import { extractResponseNode, verifyRsa2 } from './gateway-signature';
 import { UpstreamError } from './upstream-error';
 
+/** The gateway methods this product calls (also what the emulator serves). */
 export const METHOD_OAUTH_TOKEN = 'alipay.system.oauth.token';
 export const METHOD_CERTIFY_INITIALIZE = 'alipay.user.certify.open.initialize';
 export const METHOD_CERTIFY = 'alipay.user.certify.open.certify';

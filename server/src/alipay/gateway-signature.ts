@@ -17,6 +17,7 @@ export function buildRequestSignContent(params: Readonly<Record<string, string>>
     .join('&');
 }
 
+/** SHA256withRSA over UTF-8 `content`, base64. */
 export function signRsa2(content: string, privateKeyPem: string): string {
   return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKeyPem, 'base64');
 }

@@ -15,6 +15,7 @@ export type UpstreamErrorKind =
   /** The answer's signature was missing or did not verify: the outcome is unknown. */
   | 'unverified';
 
+/** A failed Alipay call: its kind, and Alipay's code, sub_code and trace id when known. */
 export class UpstreamError extends Error {
   constructor(
     readonly kind: UpstreamErrorKind,

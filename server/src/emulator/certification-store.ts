@@ -28,6 +28,7 @@ interface Row {
   created_at: number;
 }
 
+/** better-sqlite3 directly: the emulator is a test double and needs no repository layer. */
 export class CertificationStore {
   private readonly db: Database.Database;
 

@@ -25,6 +25,7 @@ export interface BuildEmulatorAppOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/** Builds the standalone emulator app; the caller listens and closes it. */
 export async function buildEmulatorApp(options: BuildEmulatorAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: 64 * 1024,

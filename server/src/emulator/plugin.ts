@@ -111,6 +111,7 @@ function appendQuery(url: string, params: Record<string, string>): string {
   return `${url}${url.indexOf('?') >= 0 ? '&' : '?'}${query}`;
 }
 
+/** The emulator's routes; register with `prefix: '/emulator'`. */
 export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (app: FastifyInstance, options) => {
   const { keys, store, faults, clock, sleep } = options;
   const timeoutHoldMs = options.timeoutHoldMs ?? 60_000;

@@ -20,6 +20,7 @@ export interface LimitRule {
 
 const PRUNE_EVERY = 1000;
 
+/** Fixed-window counters keyed by rule, on the injected clock. */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
   private hitsSincePrune = 0;

@@ -5,6 +5,7 @@ import { FastifyPluginAsync } from 'fastify';
 import { ClientConfig } from '../../../utils/api-contract';
 import { ClientConfigReply, HealthReply } from '../schemas';
 
+/** Registers the unauthenticated endpoints. */
 export const metaRoutes: FastifyPluginAsync<{ clientConfig: ClientConfig }> = async (app, { clientConfig }) => {
   app.get('/healthz', { schema: { summary: 'Liveness', response: { 200: HealthReply } } }, async () => ({
     status: 'ok' as const,

@@ -7,6 +7,7 @@ import { CreateSessionRequest } from '../../../utils/api-contract';
 import { CreateSessionBody, CreateSessionReply, ErrorBody } from '../schemas';
 import { SessionService } from '../services/session-service';
 
+/** Registers `POST /api/sessions`. */
 export const sessionRoutes: FastifyPluginAsync<{ sessions: SessionService }> = async (app, { sessions }) => {
   app.post<{ Body: CreateSessionRequest }>(
     '/api/sessions',

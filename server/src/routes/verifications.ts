@@ -23,6 +23,7 @@ export interface VerificationRoutesOptions {
 
 const bearer = [{ bearerAuth: [] }];
 
+/** Registers the two verification endpoints; each authenticates its caller itself. */
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, { sessions, verifications }) => {
   app.post<{ Body: CreateVerificationRequest; Headers: { 'idempotency-key'?: string } }>(
     '/api/verifications',

@@ -15,6 +15,7 @@ import { Repository } from '../store/repository';
 /** Sub-codes with which Alipay refuses the auth code itself (used, expired, or not ours). */
 const AUTH_CODE_SUB_CODES = ['isv.code-invalid', 'isv.grant-type-invalid', 'isv.auth-code-expired', 'isv.app-unauthorized'];
 
+/** SHA-256 (hex) of a bearer token: the only form of it that is stored. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -26,6 +27,7 @@ export interface SessionServiceDeps {
   ttlSeconds: number;
 }
 
+/** Opens sessions from auth codes and resolves bearer tokens to Alipay user ids. */
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 

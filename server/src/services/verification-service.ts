@@ -84,6 +84,7 @@ function identityRejection(errors: ReturnType<typeof validateIdentity> & { ok: f
   return new ApiError(400, error.code, error.message);
 }
 
+/** Creates verifications and answers their status; the only place that decides PASSED. */
 export class VerificationService {
   /** In-flight creations by user and Idempotency-Key: concurrent duplicates share one initialize. */
   private readonly creating = new Map<string, Promise<CreateVerificationResult>>();
