@@ -245,6 +245,25 @@ describe('fault knobs', () => {
     expect(refused.json().error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('adds the configured latency before every gateway answer', async () => {
+    const latencySleeps: number[] = [];
+    const slow = await startEmulator(clock, { latencyMs: 250 }, latencySleeps);
+    try {
+      const params = { ...commonParams('alipay.system.oauth.token'), grant_type: 'authorization_code', code: 'c' };
+      const signedParams = { ...params, sign: signRsa2(buildRequestSignContent(params), testKeys().appPrivateKey) };
+      const response = await send(slow.url, {
+        method: 'POST',
+        url: '/emulator/gateway.do',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(signedParams).toString(),
+      });
+      expect(response.statusCode).toBe(200);
+      expect(latencySleeps).toEqual([250]);
+    } finally {
+      await slow.app.close();
+    }
+  });
+
   it('clears the shares after the number of faulted calls asked for', async () => {
     await send(emulator.url, { method: 'POST', url: '/emulator/faults', payload: { unavailableShare: 1, remaining: 1 } });
     const params = { ...commonParams('alipay.system.oauth.token'), grant_type: 'authorization_code', code: 'c' };

@@ -74,14 +74,19 @@ export interface RunningEmulator {
   url: string;
 }
 
-/** The emulator on 127.0.0.1 with an OS-chosen port. */
-export async function startEmulator(clock: TestClock, faults?: Partial<FaultSettings>): Promise<RunningEmulator> {
+/**
+ * The emulator on 127.0.0.1 with an OS-chosen port.
+ * @param latencySleeps receives every latency the emulator was asked to add (it never waits)
+ */
+export async function startEmulator(clock: TestClock, faults?: Partial<FaultSettings>, latencySleeps: number[] = []): Promise<RunningEmulator> {
   const app = await buildEmulatorApp({
     keys: testKeys(),
     storeFile: ':memory:',
     redirectOrigins: ['http://127.0.0.1:3000'],
     clock: clock.read,
-    sleep: async () => undefined,
+    sleep: async (ms) => {
+      latencySleeps.push(ms);
+    },
     random: () => 0,
     logStream: captureStream(),
     faults: faults && { latencyMs: 0, unavailableShare: 0, timeoutShare: 0, badSignatureShare: 0, unsignedShare: 0, methods: [], remaining: null, ...faults },
