@@ -8,7 +8,8 @@ import { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
 import { ensureBuilt } from './support/build';
-import { launchChromium, newPhoneContext, saveScreenshot } from './support/browser';
+import { alipayUserAgent, launchChromium, newPhoneContext, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
+import { answerBridgeCall, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
 import { RunningServer, startServer } from './support/server';
 
@@ -29,11 +30,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-beforeEach(async () => {
-  context = await newPhoneContext(browser);
-  page = await context.newPage();
-});
-
 afterEach(async () => {
   await context?.close();
 });
@@ -52,6 +48,11 @@ async function chooseOutcome(outcome: 'PASSED' | 'FAILED' | 'CANCELLED'): Promis
 }
 
 describe('H5 page against the emulator (npm start)', () => {
+  beforeEach(async () => {
+    context = await newPhoneContext(browser);
+    page = await context.newPage();
+  });
+
   it('shows the verified result after "pass" on the emulated page, masked, with nothing personal stored', async () => {
     const certNo = makeCertNo(4301);
     const certName = TEST_NAMES[2];
@@ -133,5 +134,51 @@ describe('H5 page against the emulator (npm start)', () => {
     expect(authorize.searchParams.get('scope')).toBe('auth_base');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${server.baseUrl}/`);
     expect(authorize.searchParams.get('state')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('H5 page inside Alipay (fake bridge) against the real server and emulator', () => {
+  it('opens the certifyId and url the server issued, and shows PASSED once Alipay\'s record says so', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    page = await context.newPage();
+    await installFakeBridge(page, { present: true });
+    const certNo = makeCertNo(4306);
+    await page.goto(`${server.baseUrl}/`);
+    await fillAndSubmit(page, { certName: TEST_NAMES[0], certNo, consent: true });
+
+    const [call] = await waitForBridgeCalls(page, 1);
+    const param = JSON.parse(call.options.param as string) as { certifyId: string; url: string };
+    expect(new URL(param.url).searchParams.get('method')).toBe('alipay.user.certify.open.certify');
+    expect(param.url).not.toContain(certNo);
+    // The person passes the face check in Alipay: the emulator records it, as Alipay's record would.
+    const recorded = await fetch(`${server.baseUrl}/emulator/certifications/${param.certifyId}/outcome`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ outcome: 'PASSED' }),
+    });
+    expect(recorded.status).toBe(200);
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: { certifyId: param.certifyId } });
+
+    const screen = outcomeScreen(page, 'passed');
+    await screen.waitFor();
+    expect(await screen.textContent()).toContain(maskCertNo(certNo));
+  });
+
+  it('does not show PASSED for a client-side 9000 the server has no pass for', async () => {
+    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    page = await context.newPage();
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now());
+    await installFakeBridge(page, { present: true });
+    await page.goto(`${server.baseUrl}/`);
+    await fillAndSubmit(page, { certName: TEST_NAMES[1], certNo: makeCertNo(4307), consent: true });
+    await waitForBridgeCalls(page, 1);
+    // A forged or premature 9000: Alipay's record (the emulator) still says not passed.
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+
+    const screen = outcomeScreen(page, 'still-processing');
+    for (let step = 0; step < 500 && !(await screen.isVisible()); step += 1) await page.clock.runFor(4_000);
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
+    expect(await outcomeScreen(page, 'passed').count()).toBe(0);
   });
 });
