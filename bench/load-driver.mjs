@@ -5,6 +5,10 @@
 // - open loop: flows start at a fixed rate on an even schedule, whatever the answers do,
 //   and each latency is measured from the flow's scheduled start, so a stalled server
 //   cannot hide its queue (no coordinated omission).
+// Every phase opens its keep-alive sockets before the clock starts: a busy Node server
+// accepts about one new connection per event-loop turn (libuv), so 200 sockets opened at
+// t=0 against a loaded server would sit unaccepted for seconds and measure a connection
+// storm instead of 200 concurrent flows.
 // autocannon's `overallRate` instead releases each connection's per-second quota in a
 // burst at the top of every second, which measures a 50% load as half a second of 100%;
 // that is why the fixed-rate phases use this driver, and all phases share it so their
@@ -58,19 +62,33 @@ export function percentile(sorted, fraction) {
   return sorted[rank - 1];
 }
 
+/** Opens `connections` keep-alive sockets with cheap concurrent GETs of `path`. */
+async function openSockets(agent, target, connections, path) {
+  const answers = await Promise.all(
+    Array.from({ length: connections }, () => send(agent, target, { method: 'GET', path, headers: {}, body: '' })),
+  );
+  const failed = answers.find((answer) => 'socketError' in answer || answer.status >= 500);
+  if (failed) throw new Error(`could not open the load sockets: ${describeFailure(failed)}`);
+}
+
 /**
  * Drives load at `target` for `durationMs`, then waits for every flow in flight to
  * answer, so the flows counted are exactly the flows the server worked on.
  * @param {{ target: URL, connections: number, durationMs: number, ratePerSecond?: number,
  *   nextRequest: () => { method: string, path: string, headers: Record<string, string>, body: string },
- *   isSuccess: (answer: { status: number, body: string }) => boolean }} options
- *   `ratePerSecond` given: open loop at that rate; absent: closed loop.
+ *   isSuccess: (answer: { status: number, body: string }) => boolean, socketOpeningPath: string,
+ *   onClockStart?: () => void }} options
+ *   `ratePerSecond` given: open loop at that rate; absent: closed loop. `socketOpeningPath`: a cheap
+ *   GET used to open the sockets before the clock starts; `onClockStart` runs once they are open,
+ *   right before the first flow (to take CPU readings over the flows alone).
  * @returns {Promise<{ flows: number, failures: number, failureCodes: Record<string, number>,
  *   elapsedMs: number, flowsPerSecond: number, latencyMs: { p50: number, p99: number, max: number },
  *   offeredPerSecond: number | null, connections: number }>}
  */
-export async function driveLoad({ target, connections, durationMs, ratePerSecond, nextRequest, isSuccess }) {
+export async function driveLoad({ target, connections, durationMs, ratePerSecond, nextRequest, isSuccess, socketOpeningPath, onClockStart }) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  await openSockets(agent, target, connections, socketOpeningPath);
+  onClockStart?.();
   const latencies = [];
   const failureCodes = {};
   let failures = 0;
