@@ -108,8 +108,9 @@ function toVerification(row: VerificationsTable): VerificationRecord {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+/** Duck-typed: the native addon's errors may come from another realm (jest), failing instanceof. */
+function isPrimaryKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /**
@@ -179,7 +180,7 @@ export async function openSqliteRepository(filename: string): Promise<Repository
         });
         return true;
       } catch (error) {
-        if (idempotency && isUniqueViolation(error)) return false;
+        if (idempotency && isPrimaryKeyViolation(error)) return false;
         throw error;
       }
     },
