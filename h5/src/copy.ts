@@ -46,6 +46,7 @@ export interface PageCopy {
   errorTitle: string;
   certNoMaskedLabel: string;
   errorCodeLabel: string;
+  alipayVersionLabel: string;
   actionRefresh: string;
   actionRetryCertify: string;
   actionStartOver: string;
@@ -89,6 +90,7 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   errorTitle: '出了点问题',
   certNoMaskedLabel: '证件号码',
   errorCodeLabel: '错误码',
+  alipayVersionLabel: '当前支付宝版本',
   actionRefresh: '刷新结果',
   actionRetryCertify: '重试',
   actionStartOver: '重新开始',
@@ -132,6 +134,7 @@ export const PAGE_COPY_EN_US: PageCopy = {
   errorTitle: 'Something went wrong',
   certNoMaskedLabel: 'ID number',
   errorCodeLabel: 'Error code',
+  alipayVersionLabel: 'Your Alipay version',
   actionRefresh: 'Refresh result',
   actionRetryCertify: 'Try again',
   actionStartOver: 'Start again',

@@ -41,6 +41,8 @@ export interface ScreenModel {
   certNoMasked?: string;
   /** Shown as "错误码 X" so support can help. */
   errorCode?: string;
+  /** The version read from the user agent, so the user sees why an upgrade is needed. */
+  alipayVersion?: string;
   actions: ScreenAction[];
 }
 
@@ -56,7 +58,14 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
     case 'network-retry':
       return { name: 'network', tone: 'warning', title: page.networkTitle, message: page.networkMessage, actions: ['retry-certify', 'start-over'] };
     case 'upgrade':
-      return { name: 'upgrade', tone: 'warning', title: page.upgradeTitle, message: page.upgradeMessage, actions: [] };
+      return {
+        name: 'upgrade',
+        tone: 'warning',
+        title: page.upgradeTitle,
+        message: page.upgradeMessage,
+        alipayVersion: screen.version || undefined,
+        actions: [],
+      };
     case 'open-in-alipay':
       return { name: 'open-in-alipay', tone: 'info', title: page.openInAlipayTitle, message: page.openInAlipayMessage, actions: [] };
     case 'error':

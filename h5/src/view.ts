@@ -120,6 +120,7 @@ export function createPageView(document: Document, copy: CopyBundle, handlers: V
       outcomeDetails.textContent = '';
       if (model.certNoMasked) addDetail(copy.page.certNoMaskedLabel, model.certNoMasked);
       if (model.errorCode) addDetail(copy.page.errorCodeLabel, model.errorCode);
+      if (model.alipayVersion) addDetail(copy.page.alipayVersionLabel, model.alipayVersion);
       outcomeActions.textContent = '';
       model.actions.forEach((action, index) => {
         const button = document.createElement('button');

@@ -244,6 +244,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await screen.waitFor();
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.upgradeTitle);
     expect(await screen.textContent()).toContain('10.1.32');
+    expect(await screen.locator('dd').textContent()).toBe(OLD_ALIPAY_VERSION);
     expect(api.requests).toHaveLength(0);
     expect(await page.evaluate(() => (window as unknown as { __fakeBridge: { calls(): unknown[] } }).__fakeBridge.calls().length)).toBe(0);
     await saveScreenshot(page, 'h5-upgrade');
