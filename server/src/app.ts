@@ -28,6 +28,13 @@ import { AuditEntry, VerificationService } from './services/verification-service
 import { Repository } from './store/repository';
 import { openSqliteRepository } from './store/sqlite-repository';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Counts the route against RATE_LIMIT_PER_IP_PER_MINUTE. */
+    rateLimitByIp?: boolean;
+  }
+}
+
 /** How often expired sessions and idempotency records are deleted. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -177,8 +184,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     api.addHook('onSend', async (_request, reply) => {
       void reply.header('cache-control', 'no-store');
     });
+    // Per-IP limit on the routes that cost money or could serve as an oracle (they opt in with
+    // `config.rateLimitByIp`). Status polls are left out: many people share one carrier NAT
+    // address, and polls never reach Alipay more than once per QUERY_CACHE_MS anyway.
     if (config.rateLimits.perIpPerMinute > 0) {
       api.addHook('onRequest', async (request) => {
+        if (!request.routeOptions.config.rateLimitByIp) return;
         const retryAfter = ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);
         if (retryAfter !== undefined) throw rateLimited(retryAfter);
       });

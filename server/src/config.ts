@@ -43,7 +43,7 @@ export interface RateLimitConfig {
   perUser: number;
   /** Verifications one ID number (by its HMAC) may be used for per window, across users. Default 5. */
   perCertNo: number;
-  /** API requests one client IP may make per minute; 0 disables the limit. Default 600. */
+  /** Session and verification creations one client IP may make per minute; 0 disables the limit. Default 600. */
   perIpPerMinute: number;
 }
 

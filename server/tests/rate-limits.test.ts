@@ -57,7 +57,7 @@ describe('rate limits', () => {
     expect((await harness.createVerification(await harness.login(), spaced)).statusCode).toBe(429);
   });
 
-  it('limits API requests per IP per minute', async () => {
+  it('limits session and verification creations per IP per minute', async () => {
     harness = await startHarness({ env: { RATE_LIMIT_PER_IP_PER_MINUTE: '3' } });
     const statuses: number[] = [];
     for (let index = 0; index < 4; index += 1) {
@@ -69,6 +69,18 @@ describe('rate limits', () => {
     expect(limited.headers['retry-after']).toBe('60');
     harness.clock.advance(60_000);
     expect((await harness.request({ method: 'POST', url: '/api/sessions', payload: { authCode: 'ip-y' } })).statusCode).toBe(201);
+  });
+
+  it('does not count status polls against the IP limit (many people share one carrier NAT address)', async () => {
+    harness = await startHarness({ env: { RATE_LIMIT_PER_IP_PER_MINUTE: '2' } });
+    const token = await harness.login();
+    const created = await harness.createVerification(token, identity(308));
+    const verificationId = created.json<{ verificationId: string }>().verificationId;
+    for (let poll = 0; poll < 5; poll += 1) {
+      expect((await harness.getVerification(token, verificationId)).statusCode).toBe(200);
+    }
+    const third = await harness.request({ method: 'POST', url: '/api/sessions', payload: { authCode: 'ip-z' } });
+    expect(third.statusCode).toBe(429);
   });
 
   it('does not rate-limit the health check', async () => {

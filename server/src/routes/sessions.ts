@@ -12,6 +12,7 @@ export const sessionRoutes: FastifyPluginAsync<{ sessions: SessionService }> = a
   app.post<{ Body: CreateSessionRequest }>(
     '/api/sessions',
     {
+      config: { rateLimitByIp: true },
       schema: {
         summary: 'Open a session from an Alipay auth code (auth_base)',
         body: CreateSessionBody,

@@ -28,6 +28,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
   app.post<{ Body: CreateVerificationRequest; Headers: { 'idempotency-key'?: string } }>(
     '/api/verifications',
     {
+      config: { rateLimitByIp: true },
       schema: {
         summary: 'Validate a name and ID number, call initialize and sign the certify URL',
         security: bearer,
