@@ -108,6 +108,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Only JSON is accepted by the API; text/plain would otherwise reach the schema as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
+  // Every page and answer: no MIME sniffing, no framing, and no Referer, because the H5 page's
+  // URL carries a one-time auth_code after the OAuth redirect.
+  app.addHook('onSend', async (_request, reply) => {
+    void reply.headers({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+  });
 
   const emulatorMode = config.alipay.mode === 'emulator';
   const emulatorKeys = emulatorMode ? (options.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;

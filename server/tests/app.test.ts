@@ -110,6 +110,7 @@ describe('emulator mode, embedded (npm start)', () => {
     const index = await send(baseUrl, { url: '/' });
     expect(index.statusCode).toBe(200);
     expect(index.body).toContain('<title>H5</title>');
+    expect(index.headers).toMatchObject({ 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
     const bundle = await send(baseUrl, { url: '/assets/main.js' });
     expect(bundle.statusCode).toBe(200);
     expect(bundle.body).toContain('window.started');
