@@ -66,6 +66,21 @@ describe('query faults', () => {
     expect(harness.queryCalls).toHaveLength(3);
   });
 
+  it('does not ask a failing Alipay again for polls within the cache window', async () => {
+    harness = await startHarness();
+    const { token, created } = await pendingVerification(harness);
+    await harness.setFaults({ unavailableShare: 1, methods: [QUERY] });
+    expect((await harness.getVerification(token, created.verificationId)).statusCode).toBe(503);
+    const callsAfterFailure = harness.queryCalls.length;
+    const cached = await harness.getVerification(token, created.verificationId);
+    expect(cached.statusCode).toBe(200);
+    expect(cached.json<{ status: string }>().status).toBe('PENDING');
+    expect(harness.queryCalls).toHaveLength(callsAfterFailure);
+    harness.clock.advance(1000);
+    expect((await harness.getVerification(token, created.verificationId)).statusCode).toBe(503);
+    expect(harness.queryCalls.length).toBeGreaterThan(callsAfterFailure);
+  });
+
   it('retries a network error and answers 503 UPSTREAM_UNAVAILABLE when the gateway stays down', async () => {
     const clock = new TestClock();
     const emulator = await startEmulator(clock);

@@ -242,12 +242,14 @@ export class VerificationService {
 
   private async refresh(record: VerificationRecord): Promise<VerificationRecord> {
     const { deps } = this;
+    // Remembered before the call, so a failing Alipay is not asked again (with retries) by
+    // every poll: within QUERY_CACHE_MS polls get the stored PENDING, which is still true.
+    this.rememberQuery(record.id, deps.clock());
     const result: CertifyQueryResult = await withRetries(
       { retries: deps.queryRetries, baseDelayMs: deps.retryBaseDelayMs, sleep: deps.sleep, random: deps.random },
       () => deps.alipay.queryCertify(record.certifyId),
     );
     const now = deps.clock();
-    this.rememberQuery(record.id, now);
     let to: VerificationStatus = 'PENDING';
     if (result.passed) to = 'PASSED';
     // 'F' only means "not passed yet": the person may still finish until the certifyId expires.
