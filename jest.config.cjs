@@ -2,7 +2,8 @@
 /**
  * One jest run for the whole repo, one project per runtime:
  * - mini: mini-program sources under a fake `my` (tests/ mirrors the root tree),
- * - server: the Fastify backend and its gateway emulator, through app.inject(),
+ * - server: the Fastify backend and its gateway emulator, over real HTTP on ephemeral
+ *   127.0.0.1 ports (the SDK must reach the emulator over HTTP to sign and verify for real),
  * - h5: the H5 page in Debian's Chromium via playwright-core.
  */
 const tsJest = (tsconfig) => ({
@@ -10,7 +11,6 @@ const tsJest = (tsconfig) => ({
 });
 
 module.exports = {
-  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
     {
       displayName: 'mini',

@@ -19,6 +19,9 @@ fi
 
 npm run --silent lint
 npm run --silent typecheck
-# 2>&1: on Linux both streams are synchronous pipes, so merging them keeps the closing
-# "N passed, N failed" line (written by the summary reporter after jest's own summary) last.
-npx jest --ci "$@" 2>&1
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+status=0
+npx jest --ci --json --outputFile="$results" "$@" 2>&1 || status=$?
+node scripts/print-test-summary.cjs "$results"
+exit "$status"
