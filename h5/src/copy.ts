@@ -4,6 +4,13 @@
  * the server word them identically; this file holds the rest.
  */
 import { IdentityErrorCode, ErrorCode } from '../../utils/error-codes';
+import {
+  CONSENT_NOTICE_EN_US,
+  CONSENT_NOTICE_ZH_CN,
+  CONSENT_SUMMARY_EN_US,
+  CONSENT_SUMMARY_ZH_CN,
+  ConsentNotice,
+} from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 
 export type Locale = 'zh-CN' | 'en-US';
@@ -19,6 +26,7 @@ export interface PageCopy {
   certNoPlaceholder: string;
   certNoHint: string;
   consentLabel: string;
+  consentDetails: string;
   consentRequired: string;
   submit: string;
   privacyNote: string;
@@ -63,6 +71,7 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   certNoPlaceholder: '18 位证件号码',
   certNoHint: '支持居民身份证、港澳台居民居住证和外国人永久居留身份证',
   consentLabel: '我同意将姓名和证件号码提供给支付宝，仅用于本次身份验证',
+  consentDetails: '查看《身份验证信息处理说明》全文',
   consentRequired: '请先阅读并勾选同意',
   submit: '开始验证',
   privacyNote: '本页面不会保存您的姓名和证件号码。',
@@ -107,6 +116,7 @@ export const PAGE_COPY_EN_US: PageCopy = {
   certNoPlaceholder: '18-character ID number',
   certNoHint: 'Resident ID cards, residence permits for Hong Kong, Macau and Taiwan residents, and foreigner permanent residence ID cards',
   consentLabel: 'I agree to give my name and ID number to Alipay for this verification only',
+  consentDetails: 'Read the full identity verification data notice',
   consentRequired: 'Read and tick the consent box first',
   submit: 'Start verification',
   privacyNote: 'This page does not keep your name or ID number.',
@@ -196,11 +206,28 @@ export interface CopyBundle {
   page: PageCopy;
   errors: Readonly<Record<PageErrorCode, string>>;
   identity: Readonly<Record<IdentityErrorCode, string>>;
+  /** The data notice, shared word for word with the mini-program's consent page. */
+  consentSummary: string;
+  consentNotice: ConsentNotice;
 }
 
 const BUNDLES: Readonly<Record<Locale, CopyBundle>> = {
-  'zh-CN': { locale: 'zh-CN', page: PAGE_COPY_ZH_CN, errors: ERROR_MESSAGES_ZH_CN, identity: IDENTITY_MESSAGES_ZH_CN },
-  'en-US': { locale: 'en-US', page: PAGE_COPY_EN_US, errors: ERROR_MESSAGES_EN_US, identity: IDENTITY_MESSAGES_EN_US },
+  'zh-CN': {
+    locale: 'zh-CN',
+    page: PAGE_COPY_ZH_CN,
+    errors: ERROR_MESSAGES_ZH_CN,
+    identity: IDENTITY_MESSAGES_ZH_CN,
+    consentSummary: CONSENT_SUMMARY_ZH_CN,
+    consentNotice: CONSENT_NOTICE_ZH_CN,
+  },
+  'en-US': {
+    locale: 'en-US',
+    page: PAGE_COPY_EN_US,
+    errors: ERROR_MESSAGES_EN_US,
+    identity: IDENTITY_MESSAGES_EN_US,
+    consentSummary: CONSENT_SUMMARY_EN_US,
+    consentNotice: CONSENT_NOTICE_EN_US,
+  },
 };
 
 /**

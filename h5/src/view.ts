@@ -4,6 +4,7 @@
  * (app.ts) decides and screens.ts words each screen.
  */
 import { IdentityFieldErrors } from '../../utils/identity';
+import { ConsentNotice } from '../../utils/consent-notice';
 import { CopyBundle, PageCopy } from './copy';
 import { describeScreen, labelAction, Screen, ScreenAction, BusyReason } from './screens';
 
@@ -43,6 +44,27 @@ const BUSY_COPY: Readonly<Record<BusyReason, keyof PageCopy>> = {
   confirming: 'confirming',
 };
 
+const CONSENT_SECTIONS: ReadonlyArray<readonly [keyof ConsentNotice, keyof ConsentNotice]> = [
+  ['whatHeading', 'what'],
+  ['whyHeading', 'why'],
+  ['whoHeading', 'who'],
+  ['keepHeading', 'keep'],
+  ['rightsHeading', 'rights'],
+];
+
+/** The short notice beside the checkbox, and the full one inside its <details>, as text nodes only. */
+function fillConsentNotice(document: Document, copy: CopyBundle): void {
+  byId<HTMLElement>(document, 'consent-summary').textContent = copy.consentSummary;
+  const full = byId<HTMLElement>(document, 'consent-full');
+  CONSENT_SECTIONS.forEach((section) => {
+    const title = document.createElement('h3');
+    title.textContent = copy.consentNotice[section[0]];
+    const text = document.createElement('p');
+    text.textContent = copy.consentNotice[section[1]];
+    full.append(title, text);
+  });
+}
+
 /** Binds the view to index.html's elements and fills its static copy. */
 export function createPageView(document: Document, copy: CopyBundle, handlers: ViewHandlers): PageView {
   document.documentElement.lang = copy.locale;
@@ -53,6 +75,8 @@ export function createPageView(document: Document, copy: CopyBundle, handlers: V
   document.querySelectorAll<HTMLInputElement>('[data-copy-placeholder]').forEach((element) => {
     element.placeholder = copy.page[element.dataset.copyPlaceholder as keyof PageCopy];
   });
+
+  fillConsentNotice(document, copy);
 
   const busy = byId<HTMLElement>(document, 'busy');
   const busyText = byId<HTMLElement>(document, 'busy-text');

@@ -3,14 +3,14 @@
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  */
-import { CONSENT_COPY_ZH_CN, ConsentCopy } from './copy';
+import { CONSENT_NOTICE_ZH_CN, ConsentNotice } from '../../utils/consent-notice';
 
 export interface ConsentData {
-  copy: ConsentCopy;
+  copy: ConsentNotice;
 }
 
 const options = {
-  data: (): ConsentData => ({ copy: CONSENT_COPY_ZH_CN }),
+  data: (): ConsentData => ({ copy: CONSENT_NOTICE_ZH_CN }),
 };
 
 Page(options);

@@ -2,6 +2,8 @@
  * Copy for pages/verify: zh-CN is what the page shows, en-US sits beside it for
  * reviewers and support. Same keys in both; the tests check they match.
  */
+import { CONSENT_SUMMARY_EN_US, CONSENT_SUMMARY_ZH_CN } from '../../utils/consent-notice';
+
 export const VERIFY_COPY_ZH_CN = {
   title: '身份验证',
   intro: '请输入与支付宝账户一致的姓名和证件号码，然后通过支付宝刷脸完成验证。',
@@ -9,8 +11,7 @@ export const VERIFY_COPY_ZH_CN = {
   namePlaceholder: '与证件上的姓名一致',
   certNoLabel: '证件号码',
   certNoPlaceholder: '18 位身份证或居住证号码',
-  consentNotice:
-    '我们收集你的姓名和证件号码，仅用于确认你的身份。它们会发送给支付宝进行人脸验证。请求完成后我们不保存原始信息，只保留一个加密散列值和打码后的证件号码（如 110***********002X）。',
+  consentNotice: CONSENT_SUMMARY_ZH_CN,
   consentAgree: '我已阅读并同意',
   consentLink: '《身份验证信息处理说明》',
   consentAria: '同意身份验证信息处理说明',
@@ -32,8 +33,7 @@ export const VERIFY_COPY_EN_US: VerifyCopy = {
   namePlaceholder: 'As on your ID card',
   certNoLabel: 'ID number',
   certNoPlaceholder: '18-character ID card or residence permit number',
-  consentNotice:
-    'We collect your name and ID number only to confirm your identity. They are sent to Alipay for face verification. After the request we keep no raw data, only a keyed hash and the masked number (e.g. 110***********002X).',
+  consentNotice: CONSENT_SUMMARY_EN_US,
   consentAgree: 'I have read and agree to the',
   consentLink: 'identity verification data notice',
   consentAria: 'Agree to the identity verification data notice',

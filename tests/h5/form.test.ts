@@ -6,6 +6,7 @@
  */
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeCertNo, makeCertNoEndingInX, TEST_NAMES } from '../support/identities';
+import { CONSENT_NOTICE_ZH_CN, CONSENT_SUMMARY_ZH_CN } from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { PAGE_COPY_EN_US, ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
 import { ensureBuilt } from './support/build';
@@ -130,6 +131,22 @@ describe('H5 form', () => {
     await page.locator('#form-error').getByText(ERROR_MESSAGES_ZH_CN.RATE_LIMITED).waitFor();
     expect(await nameField().inputValue()).toBe(CERT_NAME);
     expect(await page.getByRole('button', { name: COPY.submit }).isEnabled()).toBe(true);
+  });
+
+  it('states what is collected, for what, for whom and for how long, with the full notice one tap away', async () => {
+    await openForm();
+    expect(await page.locator('#consent-summary').textContent()).toBe(CONSENT_SUMMARY_ZH_CN);
+    const full = page.locator('#consent-full');
+    expect(await full.isVisible()).toBe(false);
+    await page.getByText(COPY.consentDetails).click();
+    await full.getByText(CONSENT_NOTICE_ZH_CN.keep).waitFor();
+    expect(await full.locator('h3').allTextContents()).toEqual([
+      CONSENT_NOTICE_ZH_CN.whatHeading,
+      CONSENT_NOTICE_ZH_CN.whyHeading,
+      CONSENT_NOTICE_ZH_CN.whoHeading,
+      CONSENT_NOTICE_ZH_CN.keepHeading,
+      CONSENT_NOTICE_ZH_CN.rightsHeading,
+    ]);
   });
 
   it('fits a 360 px screen without sideways scrolling', async () => {

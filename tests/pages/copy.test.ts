@@ -1,5 +1,5 @@
 /** Every page's zh-CN copy has its en-US table beside it, key for key, and neither is empty. */
-import { CONSENT_COPY_EN_US, CONSENT_COPY_ZH_CN } from '../../pages/consent/copy';
+import { CONSENT_NOTICE_EN_US, CONSENT_NOTICE_ZH_CN } from '../../utils/consent-notice';
 import { RESULT_COPY_EN_US, RESULT_COPY_ZH_CN } from '../../pages/result/copy';
 import { UPGRADE_MESSAGES_EN_US, UPGRADE_MESSAGES_ZH_CN, VERIFY_COPY_EN_US, VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 
@@ -7,7 +7,7 @@ const TABLES: Array<[string, Record<string, string>, Record<string, string>]> = 
   ['verify', VERIFY_COPY_ZH_CN, VERIFY_COPY_EN_US],
   ['verify upgrade', UPGRADE_MESSAGES_ZH_CN, UPGRADE_MESSAGES_EN_US],
   ['result', RESULT_COPY_ZH_CN, RESULT_COPY_EN_US],
-  ['consent', CONSENT_COPY_ZH_CN, CONSENT_COPY_EN_US],
+  ['consent', CONSENT_NOTICE_ZH_CN, CONSENT_NOTICE_EN_US],
 ];
 
 describe('page copy', () => {
