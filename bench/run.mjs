@@ -60,7 +60,11 @@ const RAISED_RATE_LIMITS = {
   RATE_LIMIT_PER_IP_PER_MINUTE: '0',
 };
 
-async function startStack(dataDir) {
+/**
+ * Starts the emulator, then the backend. Each process is pushed to `running` as soon as it
+ * is up, so a failure or Ctrl-C halfway still stops what was started.
+ */
+async function startStack(dataDir, running) {
   const emulatorPort = await findFreePort();
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   const emulator = await startNodeProcess({
@@ -70,6 +74,7 @@ async function startStack(dataDir) {
     logPath: join(dataDir, 'emulator.log'),
     readyUrl: `${emulatorUrl}/emulator/faults`,
   });
+  running.push(emulator);
   const serverPort = await findFreePort();
   const serverUrl = new URL(`http://127.0.0.1:${serverPort}`);
   const profileDir = join(root, 'artifacts/bench');
@@ -90,6 +95,7 @@ async function startStack(dataDir) {
     readyUrl: new URL('/api/client-config', serverUrl).href,
     nodeArgs: settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
+  running.push(server);
   return { emulator, emulatorUrl, server, serverUrl, profileDir };
 }
 
@@ -216,15 +222,21 @@ async function findSaturation(stack, crypto, nextRequest) {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const running = [];
   let stack;
-  const stopEverything = async () => {
-    if (stack) {
-      await stopNodeProcess(stack.server);
-      await stopNodeProcess(stack.emulator);
-    }
-    if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
+  let stopping;
+  let interrupted = false;
+  // Once only, whoever asks first (the end of the run, a failure or a signal).
+  const stopEverything = () => {
+    stopping ??= (async () => {
+      // The server first: it may still be waiting on the emulator.
+      for (const started of running.reverse()) await stopNodeProcess(started);
+      if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
   };
   const onSignal = (signal) => {
+    interrupted = true;
     log(`bench: ${signal}, stopping the server and the emulator`);
     stopEverything().finally(() => process.exit(130));
   };
@@ -233,7 +245,7 @@ async function main() {
 
   try {
     log(`bench: starting the emulator and the server (DATA_DIR ${dataDir})`);
-    stack = await startStack(dataDir);
+    stack = await startStack(dataDir, running);
 
     const keySizes = readServerKeySizes(dataDir);
     log(`bench: timing the crypto of one flow (RSA ${keySizes.appKeyBits}/${keySizes.gatewayKeyBits} bit)`);
@@ -336,6 +348,8 @@ async function main() {
     if (settings.cpuProfile) log(`bench: server CPU profile written to ${stack.profileDir}`);
     process.stdout.write(`${summary}\n`);
   } catch (error) {
+    // After Ctrl-C the requests in flight fail on purpose; that is not a finding.
+    if (interrupted) return;
     log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
     for (const name of ['server.log', 'emulator.log']) {
       const path = join(dataDir, name);
