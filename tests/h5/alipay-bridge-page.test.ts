@@ -10,7 +10,7 @@ import { ensureBuilt } from './support/build';
 import { alipayUserAgent, launchChromium, newPhoneContext, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { FAKE_TOKEN, FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
-import { COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
 import { RunningServer, startServer } from './support/server';
 
 jest.setTimeout(30_000);
@@ -129,9 +129,8 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
 
     const screen = outcomeScreen(page, 'still-processing');
-    // Each step moves page time past the longest backoff; a step taken before the page
-    // scheduled its next poll just moves time on, so the loop ends on the screen, not on luck.
-    for (let step = 0; step < 500 && !(await screen.isVisible()); step += 1) await page.clock.runFor(4_000);
+    // Each step moves page time past the longest backoff, and only while no poll is in flight.
+    await advanceClockUntilVisible(page, screen, 4_000);
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(6);
 

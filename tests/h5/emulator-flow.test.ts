@@ -10,7 +10,7 @@ import { maskCertNo } from '../../utils/identity';
 import { ensureBuilt } from './support/build';
 import { alipayUserAgent, launchChromium, newPhoneContext, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
-import { COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
 import { RunningServer, startServer } from './support/server';
 
 jest.setTimeout(30_000);
@@ -177,7 +177,7 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
     await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
 
     const screen = outcomeScreen(page, 'still-processing');
-    for (let step = 0; step < 500 && !(await screen.isVisible()); step += 1) await page.clock.runFor(4_000);
+    await advanceClockUntilVisible(page, screen, 4_000);
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(await outcomeScreen(page, 'passed').count()).toBe(0);
   });

@@ -30,3 +30,43 @@ export function outcomeScreen(page: Page, name: string): Locator {
 export function readWebStorage(page: Page): Promise<string> {
   return page.evaluate(() => JSON.stringify({ session: { ...window.sessionStorage }, local: { ...window.localStorage } }));
 }
+
+/**
+ * Moves the page's fake clock (page.clock.install) forward in steps until `target` shows,
+ * taking a step only while no `/api/` request is in flight. Page time must never pass
+ * while an answer is on its way: the page's own request timeout runs on that clock, so
+ * advancing it under a slow answer would time the request out and test a different path
+ * (the flake this guards against appeared only when the machine was loaded).
+ */
+export async function advanceClockUntilVisible(page: Page, target: Locator, stepMs: number, maxSteps = 200): Promise<void> {
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  const isApi = (url: string): boolean => new URL(url).pathname.startsWith('/api/');
+  const started = (request: { url(): string }): void => {
+    if (isApi(request.url())) inFlight += 1;
+  };
+  const settled = (request: { url(): string }): void => {
+    if (!isApi(request.url())) return;
+    inFlight -= 1;
+    if (inFlight === 0 && onIdle) onIdle();
+  };
+  page.on('request', started);
+  page.on('requestfinished', settled);
+  page.on('requestfailed', settled);
+  try {
+    for (let step = 0; step < maxSteps; step += 1) {
+      // A round trip to the page first, so the request events of work the last step
+      // started have arrived before inFlight is read.
+      await page.evaluate(() => undefined);
+      if (inFlight > 0) await new Promise<void>((resolve) => (onIdle = resolve));
+      onIdle = undefined;
+      if (await target.isVisible()) return;
+      await page.clock.runFor(stepMs);
+    }
+    throw new Error(`${await target.evaluate((element) => element.id).catch(() => 'target')} not visible after ${maxSteps} clock steps`);
+  } finally {
+    page.off('request', started);
+    page.off('requestfinished', settled);
+    page.off('requestfailed', settled);
+  }
+}
