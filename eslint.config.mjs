@@ -32,6 +32,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['utils/request.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
