@@ -13,7 +13,7 @@ BASE_URL="${BASE_URL:-http://127.0.0.1:3000}"
 # Where the emulator's script endpoints are: the backend itself unless it uses EMULATOR_URL.
 EMULATOR_BASE_URL="${EMULATOR_BASE_URL:-$BASE_URL}"
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];if(v===undefined)process.exit(1);process.stdout.write(String(v))})' "$1"; }
-step() { printf '%-34s' "$1"; }
+step() { printf '%-36s ' "$1"; }
 
 step "client config"
 config=$(curl -fsS "$BASE_URL/api/client-config")
