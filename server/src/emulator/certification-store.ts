@@ -36,6 +36,9 @@ export class CertificationStore {
   constructor(filename: string) {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
+    // Emulated certifications are disposable test data: no fsync per commit, which would
+    // block the emulator's event loop on every initialize (npm run bench).
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS emulator_certifications (
       certify_id TEXT PRIMARY KEY,
       outer_order_no TEXT NOT NULL UNIQUE,
