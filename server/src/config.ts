@@ -5,28 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AlipayCredentials, KeyType } from './alipay/alipay-client';
 
 /** Alipay's production gateway (OpenAPI v2). */
 export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 /** Alipay's auth_base OAuth page for H5 pages opened inside the Alipay app. */
 export const ALIPAY_OAUTH_AUTHORIZE_URL = 'https://openauth.alipay.com/oauth2/publicAppAuthorize.htm';
 
-export type KeyType = 'PKCS1' | 'PKCS8';
-
 /** Real mode: the service talks to Alipay with the merchant's own app. */
-export interface AlipayModeConfig {
+export interface AlipayModeConfig extends AlipayCredentials {
   mode: 'alipay';
-  appId: string;
-  /** PEM or bare base64 of the app private key. */
-  privateKey: string;
-  keyType: KeyType;
-  /** Key mode: Alipay's public key. Absent in cert mode. */
-  alipayPublicKey?: string;
-  /** Cert mode: the three certificates' PEM contents. */
-  certs?: { appCert: string; alipayPublicCert: string; alipayRootCert: string };
-  /** ISV mode: the merchant's app_auth_token, sent with every call. */
-  appAuthToken?: string;
-  gateway: string;
 }
 
 /** Emulator mode: no Alipay account; keys are generated into DATA_DIR. */

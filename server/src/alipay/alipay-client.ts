@@ -12,7 +12,6 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { AlipayRequestError, AlipaySdk, AlipaySdkConfig } from 'alipay-sdk';
 import { ValidIdentity } from '../../../utils/identity';
 import { Clock } from '../clock';
-import { KeyType } from '../config';
 import { formatBeijingTimestamp } from './beijing-time';
 import { extractResponseNode, verifyRsa2 } from './gateway-signature';
 import { UpstreamError } from './upstream-error';
@@ -60,16 +59,26 @@ export interface AlipayGateway {
   queryCertify(certifyId: string): Promise<CertifyQueryResult>;
 }
 
-export interface AlipayClientOptions {
+/** How the app private key is encoded. */
+export type KeyType = 'PKCS1' | 'PKCS8';
+
+/** Who the client signs as and where it sends: the merchant's app, or the emulator's. */
+export interface AlipayCredentials {
   appId: string;
+  /** PEM or bare base64 of the app private key. */
   privateKey: string;
   keyType: KeyType;
-  /** Key mode. */
+  /** Key mode: Alipay's public key. Absent in cert mode. */
   alipayPublicKey?: string;
-  /** Cert mode: PEM contents. */
+  /** Cert mode: the three certificates' PEM contents. */
   certs?: { appCert: string; alipayPublicCert: string; alipayRootCert: string };
+  /** ISV mode: the merchant's app_auth_token, sent with every call. */
   appAuthToken?: string;
   gateway: string;
+}
+
+export interface AlipayClientOptions extends AlipayCredentials {
+  /** Per gateway call, in ms. */
   timeoutMs: number;
   clock: Clock;
 }
