@@ -3,15 +3,14 @@
  * records calls and answers as Alipay would, and the backend's API answered by the test.
  * The page itself is served by the real backend.
  */
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
-import { ensureBuilt } from './support/build';
-import { alipayUserAgent, launchChromium, newPhoneContext, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
+import { alipayUserAgent, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { FAKE_TOKEN, FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
 import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
-import { RunningServer, startServer } from './support/server';
+import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
 
@@ -19,24 +18,8 @@ const CERT_NO = makeCertNo(4101);
 const CERT_NAME = TEST_NAMES[0];
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
+const suite = useBrowserSuite();
 let page: Page;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await context?.close();
-});
 
 interface OpenOptions {
   version?: string;
@@ -46,11 +29,10 @@ interface OpenOptions {
 
 /** A fresh phone-sized context inside "Alipay", with the fake bridge and fake API in place. */
 async function openInAlipay(options: OpenOptions = {}): Promise<FakeApi> {
-  context = await newPhoneContext(browser, { userAgent: alipayUserAgent(options.version ?? SUPPORTED_ALIPAY_VERSION) });
-  page = await context.newPage();
+  page = await suite.openPage({ userAgent: alipayUserAgent(options.version ?? SUPPORTED_ALIPAY_VERSION) });
   await installFakeBridge(page, { present: options.bridgePresent ?? true });
-  const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, ...options.api });
-  await page.goto(`${server.baseUrl}/`);
+  const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, ...options.api });
+  await page.goto(`${suite.server.baseUrl}/`);
   await page.getByRole('button', { name: COPY.submit }).waitFor();
   return api;
 }
@@ -116,14 +98,13 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
   });
 
   it('says "still confirming" with a refresh once ~15 s of backoff pass with the server still PENDING', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    page = await context.newPage();
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
     // Page time stands still unless the test moves it, so the backoff runs in no real time.
     await page.clock.install();
     await page.clock.pauseAt(Date.now());
     await installFakeBridge(page, { present: true });
-    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, statuses: ['PENDING'] });
-    await page.goto(`${server.baseUrl}/`);
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, statuses: ['PENDING'] });
+    await page.goto(`${suite.server.baseUrl}/`);
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
     await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
@@ -136,7 +117,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
 
     await saveScreenshot(page, 'h5-result-still-processing');
     await Promise.all([
-      page.waitForRequest(`${server.baseUrl}/api/verifications/${api.created.verificationId}`),
+      page.waitForRequest(`${suite.server.baseUrl}/api/verifications/${api.created.verificationId}`),
       screen.getByRole('button', { name: COPY.actionRefresh }).click(),
     ]);
   });
@@ -233,11 +214,10 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
   });
 
   it('shows the upgrade message on Alipay older than 10.1.32 and calls nothing', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(OLD_ALIPAY_VERSION) });
-    page = await context.newPage();
+    page = await suite.openPage({ userAgent: alipayUserAgent(OLD_ALIPAY_VERSION) });
     await installFakeBridge(page, { present: true });
-    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
-    await page.goto(`${server.baseUrl}/`);
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO });
+    await page.goto(`${suite.server.baseUrl}/`);
 
     const screen = outcomeScreen(page, 'upgrade');
     await screen.waitFor();
@@ -252,10 +232,9 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
 
 describe('H5 page sign-in', () => {
   it('refuses an auth_code it did not ask for (a planted link) and never exchanges it', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    page = await context.newPage();
-    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
-    await page.goto(`${server.baseUrl}/?auth_code=planted-code&state=attacker-state`);
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO });
+    await page.goto(`${suite.server.baseUrl}/?auth_code=planted-code&state=attacker-state`);
 
     const screen = outcomeScreen(page, 'error');
     await screen.waitFor();
@@ -267,18 +246,17 @@ describe('H5 page sign-in', () => {
 
 describe('H5 page sign-in without a code', () => {
   it('stops with AUTH_CODE_UNAVAILABLE instead of redirecting in a loop when auth_base returns no code', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    page = await context.newPage();
-    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO });
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO });
     let authorizeVisits = 0;
-    await page.route(`${server.baseUrl}/fake-oauth/authorize?*`, (route) => {
+    await page.route(`${suite.server.baseUrl}/fake-oauth/authorize?*`, (route) => {
       authorizeVisits += 1;
       const authorize = new URL(route.request().url()).searchParams;
       const back = new URL(authorize.get('redirect_uri') as string);
       back.searchParams.set('state', authorize.get('state') ?? '');
       return route.fulfill({ status: 302, headers: { location: back.toString() } });
     });
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
 
     const screen = outcomeScreen(page, 'error');
     await screen.waitFor();
@@ -290,10 +268,9 @@ describe('H5 page sign-in without a code', () => {
 
 describe('H5 page outside Alipay with real Alipay credentials', () => {
   it('asks the user to open the page in Alipay instead of showing the form', async () => {
-    context = await newPhoneContext(browser);
-    page = await context.newPage();
-    const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, mode: 'alipay' });
-    await page.goto(`${server.baseUrl}/`);
+    page = await suite.openPage();
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, mode: 'alipay' });
+    await page.goto(`${suite.server.baseUrl}/`);
 
     const screen = outcomeScreen(page, 'open-in-alipay');
     await screen.waitFor();

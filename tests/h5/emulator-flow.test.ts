@@ -4,39 +4,22 @@
  * the emulator's verification page (pass, fail or cancel), and back through return_url
  * to the result the server reports.
  */
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
-import { ensureBuilt } from './support/build';
-import { alipayUserAgent, launchChromium, newPhoneContext, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
+import { alipayUserAgent, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
-import { RunningServer, startServer } from './support/server';
+import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
+const suite = useBrowserSuite();
 let page: Page;
-
-beforeAll(async () => {
-  await ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await context?.close();
-});
 
 /** Opens the page (signing in through the emulator's auth_base page), submits, and lands on the emulator's verification page. */
 async function submitAndReachCertifyPage(certName: string, certNo: string): Promise<void> {
-  await page.goto(`${server.baseUrl}/`);
+  await page.goto(`${suite.server.baseUrl}/`);
   await fillAndSubmit(page, { certName, certNo, consent: true });
   await page.locator('[data-outcome="PASSED"]').waitFor();
   expect(page.url()).not.toContain(certNo);
@@ -44,13 +27,12 @@ async function submitAndReachCertifyPage(certName: string, certNo: string): Prom
 
 /** Picks an outcome on the emulator's page and waits to be back on the H5 page. */
 async function chooseOutcome(outcome: 'PASSED' | 'FAILED' | 'CANCELLED'): Promise<void> {
-  await Promise.all([page.waitForURL(`${server.baseUrl}/`), page.locator(`[data-outcome="${outcome}"]`).click()]);
+  await Promise.all([page.waitForURL(`${suite.server.baseUrl}/`), page.locator(`[data-outcome="${outcome}"]`).click()]);
 }
 
 describe('H5 page against the emulator (npm start)', () => {
   beforeEach(async () => {
-    context = await newPhoneContext(browser);
-    page = await context.newPage();
+    page = await suite.openPage();
   });
 
   it('shows the verified result after "pass" on the emulated page, masked, with nothing personal stored', async () => {
@@ -132,18 +114,17 @@ describe('H5 page against the emulator (npm start)', () => {
     expect(authorizeRequests).toHaveLength(1);
     const authorize = new URL(authorizeRequests[0]);
     expect(authorize.searchParams.get('scope')).toBe('auth_base');
-    expect(authorize.searchParams.get('redirect_uri')).toBe(`${server.baseUrl}/`);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${suite.server.baseUrl}/`);
     expect(authorize.searchParams.get('state')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
 describe('H5 page inside Alipay (fake bridge) against the real server and emulator', () => {
   it('opens the certifyId and url the server issued, and shows PASSED once Alipay\'s record says so', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    page = await context.newPage();
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
     await installFakeBridge(page, { present: true });
     const certNo = makeCertNo(4306);
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await fillAndSubmit(page, { certName: TEST_NAMES[0], certNo, consent: true });
 
     const [call] = await waitForBridgeCalls(page, 1);
@@ -151,7 +132,7 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
     expect(new URL(param.url).searchParams.get('method')).toBe('alipay.user.certify.open.certify');
     expect(param.url).not.toContain(certNo);
     // The person passes the face check in Alipay: the emulator records it, as Alipay's record would.
-    const recorded = await fetch(`${server.baseUrl}/emulator/certifications/${param.certifyId}/outcome`, {
+    const recorded = await fetch(`${suite.server.baseUrl}/emulator/certifications/${param.certifyId}/outcome`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ outcome: 'PASSED' }),
@@ -165,12 +146,11 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
   });
 
   it('does not show PASSED for a client-side 9000 the server has no pass for', async () => {
-    context = await newPhoneContext(browser, { userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    page = await context.newPage();
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
     await page.clock.install();
     await page.clock.pauseAt(Date.now());
     await installFakeBridge(page, { present: true });
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await fillAndSubmit(page, { certName: TEST_NAMES[1], certNo: makeCertNo(4307), consent: true });
     await waitForBridgeCalls(page, 1);
     // A forged or premature 9000: Alipay's record (the emulator) still says not passed.

@@ -4,46 +4,28 @@
  * the backend's refusals shown where they belong; the layout at 360 px; en-US copy.
  * The backend's API is answered by the test so every request the page sends is counted.
  */
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { makeCertNo, makeCertNoEndingInX, TEST_NAMES } from '../support/identities';
 import { CONSENT_NOTICE_ZH_CN, CONSENT_SUMMARY_ZH_CN } from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { PAGE_COPY_EN_US, ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
-import { ensureBuilt } from './support/build';
-import { launchChromium, newPhoneContext, PHONE_VIEWPORT, saveScreenshot } from './support/browser';
+import { PHONE_VIEWPORT, saveScreenshot } from './support/browser';
 import { FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
 import { COPY, fillAndSubmit } from './support/h5-page';
-import { RunningServer, startServer } from './support/server';
+import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
 
 const CERT_NO = makeCertNo(4201);
 const CERT_NAME = TEST_NAMES[1];
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
+const suite = useBrowserSuite();
 let page: Page;
 
-beforeAll(async () => {
-  await ensureBuilt();
-  [server, browser] = await Promise.all([startServer(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-afterEach(async () => {
-  await context?.close();
-});
-
 async function openForm(options: { locale?: string; api?: Partial<FakeApiOptions> } = {}): Promise<FakeApi> {
-  context = await newPhoneContext(browser, options.locale ? { locale: options.locale } : {});
-  page = await context.newPage();
-  const api = await routeFakeApi(page, server.baseUrl, { certNo: CERT_NO, ...options.api });
-  await page.goto(`${server.baseUrl}/`);
+  page = await suite.openPage(options.locale ? { locale: options.locale } : {});
+  const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, ...options.api });
+  await page.goto(`${suite.server.baseUrl}/`);
   await page.locator('#identity-form').waitFor();
   return api;
 }
