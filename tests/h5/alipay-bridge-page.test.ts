@@ -99,14 +99,15 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
 
   it('says "still confirming" with a refresh once ~15 s of backoff pass with the server still PENDING', async () => {
     page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    // Page time stands still unless the test moves it, so the backoff runs in no real time.
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now());
     await installFakeBridge(page, { present: true });
     const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, statuses: ['PENDING'] });
     await page.goto(`${suite.server.baseUrl}/`);
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
+    // From here page time stands still unless the test moves it, so the backoff runs in no
+    // real time; sign-in and submission before it ran on the real clock.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now());
     await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
 
     const screen = outcomeScreen(page, 'still-processing');

@@ -147,12 +147,14 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
 
   it('does not show PASSED for a client-side 9000 the server has no pass for', async () => {
     page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now());
     await installFakeBridge(page, { present: true });
     await page.goto(`${suite.server.baseUrl}/`);
     await fillAndSubmit(page, { certName: TEST_NAMES[1], certNo: makeCertNo(4307), consent: true });
     await waitForBridgeCalls(page, 1);
+    // Page time stands still from here on, before the page schedules its first poll: sign-in
+    // and the real server's initialize run on the real clock, as they would for a person.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now());
     // A forged or premature 9000: Alipay's record (the emulator) still says not passed.
     await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
 
