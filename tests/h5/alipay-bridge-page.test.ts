@@ -9,7 +9,7 @@ import { maskCertNo } from '../../utils/identity';
 import { alipayUserAgent, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { FAKE_TOKEN, FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
-import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { answer9000AndRunOutBackoff, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
 import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
@@ -104,15 +104,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await page.goto(`${suite.server.baseUrl}/`);
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
-    // From here page time stands still unless the test moves it, so the backoff runs in no
-    // real time; sign-in and submission before it ran on the real clock.
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now());
-    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
-
-    const screen = outcomeScreen(page, 'still-processing');
-    // Each step moves page time past the longest backoff, and only while no poll is in flight.
-    await advanceClockUntilVisible(page, screen, 4_000);
+    const screen = await answer9000AndRunOutBackoff(page);
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(6);
 

@@ -9,7 +9,7 @@ import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
 import { alipayUserAgent, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
-import { advanceClockUntilVisible, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
+import { answer9000AndRunOutBackoff, COPY, fillAndSubmit, outcomeScreen, readWebStorage } from './support/h5-page';
 import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
@@ -151,15 +151,8 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
     await page.goto(`${suite.server.baseUrl}/`);
     await fillAndSubmit(page, { certName: TEST_NAMES[1], certNo: makeCertNo(4307), consent: true });
     await waitForBridgeCalls(page, 1);
-    // Page time stands still from here on, before the page schedules its first poll: sign-in
-    // and the real server's initialize run on the real clock, as they would for a person.
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now());
     // A forged or premature 9000: Alipay's record (the emulator) still says not passed.
-    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
-
-    const screen = outcomeScreen(page, 'still-processing');
-    await advanceClockUntilVisible(page, screen, 4_000);
+    const screen = await answer9000AndRunOutBackoff(page);
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(await outcomeScreen(page, 'passed').count()).toBe(0);
   });

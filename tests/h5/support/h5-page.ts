@@ -4,6 +4,7 @@
  */
 import { Locator, Page } from 'playwright-core';
 import { PAGE_COPY_ZH_CN } from '../../../h5/src/copy';
+import { answerBridgeCall } from './fake-bridge';
 
 export const COPY = PAGE_COPY_ZH_CN;
 
@@ -38,7 +39,7 @@ export function readWebStorage(page: Page): Promise<string> {
  * advancing it under a slow answer would time the request out and test a different path
  * (the flake this guards against appeared only when the machine was loaded).
  */
-export async function advanceClockUntilVisible(page: Page, target: Locator, stepMs: number, maxSteps = 200): Promise<void> {
+async function advanceClockUntilVisible(page: Page, target: Locator, stepMs: number, maxSteps = 200): Promise<void> {
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
   const isApi = (url: string): boolean => new URL(url).pathname.startsWith('/api/');
@@ -69,4 +70,20 @@ export async function advanceClockUntilVisible(page: Page, target: Locator, step
     page.off('requestfinished', settled);
     page.off('requestfailed', settled);
   }
+}
+
+/**
+ * Answers the open bridge call with a 9000 and runs the page's whole polling backoff on a
+ * paused fake clock, returning the screen it ends on. The clock is installed only now, after
+ * the bridge was called: sign-in and submission ran on the real clock, as for a person, and a
+ * page loaded under a stopped clock hung in about one run in three.
+ */
+export async function answer9000AndRunOutBackoff(page: Page): Promise<Locator> {
+  await page.clock.install();
+  await page.clock.pauseAt(Date.now());
+  await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+  const screen = outcomeScreen(page, 'still-processing');
+  // Each step moves page time past the longest backoff, and only while no poll is in flight.
+  await advanceClockUntilVisible(page, screen, 4_000);
+  return screen;
 }
