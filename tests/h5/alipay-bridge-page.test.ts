@@ -105,6 +105,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
     const screen = await answer9000AndRunOutBackoff(page);
+    expect(await screen.getAttribute('data-screen')).toBe('still-processing');
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(6);
 

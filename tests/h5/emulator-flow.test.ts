@@ -153,6 +153,7 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
     await waitForBridgeCalls(page, 1);
     // A forged or premature 9000: Alipay's record (the emulator) still says not passed.
     const screen = await answer9000AndRunOutBackoff(page);
+    expect(await screen.getAttribute('data-screen')).toBe('still-processing');
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.stillProcessingTitle);
     expect(await outcomeScreen(page, 'passed').count()).toBe(0);
   });

@@ -2,11 +2,16 @@
  * How the tests drive the H5 page the way a person does: through labelled fields and
  * named buttons (so a lost <label for> fails a test), reading the copy from h5/src/copy.ts.
  */
-import { Locator, Page } from 'playwright-core';
+import { Locator, Page, Request } from 'playwright-core';
 import { PAGE_COPY_ZH_CN } from '../../../h5/src/copy';
 import { answerBridgeCall } from './fake-bridge';
 
 export const COPY = PAGE_COPY_ZH_CN;
+
+/** Longer than the page's longest backoff delay (4 s), so each step fires at most one poll. */
+const CLOCK_STEP_MS = 4_000;
+/** Far more steps than the 15 s polling budget needs. */
+const MAX_CLOCK_STEPS = 50;
 
 export interface IdentityEntry {
   certName: string;
@@ -33,57 +38,52 @@ export function readWebStorage(page: Page): Promise<string> {
 }
 
 /**
- * Moves the page's fake clock (page.clock.install) forward in steps until `target` shows,
- * taking a step only while no `/api/` request is in flight. Page time must never pass
- * while an answer is on its way: the page's own request timeout runs on that clock, so
- * advancing it under a slow answer would time the request out and test a different path
- * (the flake this guards against appeared only when the machine was loaded).
+ * Answers the open bridge call with a 9000 and runs the page's whole polling backoff on a
+ * paused fake clock, returning the outcome screen it ends on (whichever it is, so a wrong
+ * screen fails the test's assertion at once instead of timing it out).
+ *
+ * The clock is installed only now, after the bridge was called: sign-in and submission ran
+ * on the real clock, as for a person, and a page loaded under a stopped clock hung in about
+ * one run in three. Page time moves only while no `/api/` request is in flight: the page's
+ * own request timeout runs on the same clock, so advancing it under a slow answer would
+ * time the request out and test a different path. Requests are watched from before the
+ * answer, so the first poll is seen too; a request is tracked as an object, not a count,
+ * so one whose start was missed cannot drift the tally (both caused CI-only flakes).
  */
-async function advanceClockUntilVisible(page: Page, target: Locator, stepMs: number, maxSteps = 200): Promise<void> {
-  let inFlight = 0;
+export async function answer9000AndRunOutBackoff(page: Page): Promise<Locator> {
+  const inFlight = new Set<Request>();
   let onIdle: (() => void) | undefined;
-  const isApi = (url: string): boolean => new URL(url).pathname.startsWith('/api/');
-  const started = (request: { url(): string }): void => {
-    if (isApi(request.url())) inFlight += 1;
+  const started = (request: Request): void => {
+    if (new URL(request.url()).pathname.startsWith('/api/')) inFlight.add(request);
   };
-  const settled = (request: { url(): string }): void => {
-    if (!isApi(request.url())) return;
-    inFlight -= 1;
-    if (inFlight === 0 && onIdle) onIdle();
+  const settled = (request: Request): void => {
+    if (!inFlight.delete(request)) return;
+    if (inFlight.size === 0 && onIdle) onIdle();
   };
   page.on('request', started);
   page.on('requestfinished', settled);
   page.on('requestfailed', settled);
   try {
-    for (let step = 0; step < maxSteps; step += 1) {
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now());
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+    const outcome = page.locator('#outcome');
+    for (let step = 0; step < MAX_CLOCK_STEPS; step += 1) {
       // A round trip to the page first, so the request events of work the last step
       // started have arrived before inFlight is read.
       await page.evaluate(() => undefined);
-      if (inFlight > 0) await new Promise<void>((resolve) => (onIdle = resolve));
+      if (inFlight.size > 0) await new Promise<void>((resolve) => (onIdle = resolve));
       onIdle = undefined;
-      if (await target.isVisible()) return;
-      await page.clock.runFor(stepMs);
+      if (await outcome.isVisible()) {
+        return outcomeScreen(page, (await outcome.getAttribute('data-screen')) ?? '');
+      }
+      // Each step moves page time past the longest backoff delay.
+      await page.clock.runFor(CLOCK_STEP_MS);
     }
-    throw new Error(`${await target.evaluate((element) => element.id).catch(() => 'target')} not visible after ${maxSteps} clock steps`);
+    throw new Error(`No outcome screen after ${MAX_CLOCK_STEPS} clock steps of ${CLOCK_STEP_MS} ms`);
   } finally {
     page.off('request', started);
     page.off('requestfinished', settled);
     page.off('requestfailed', settled);
   }
-}
-
-/**
- * Answers the open bridge call with a 9000 and runs the page's whole polling backoff on a
- * paused fake clock, returning the screen it ends on. The clock is installed only now, after
- * the bridge was called: sign-in and submission ran on the real clock, as for a person, and a
- * page loaded under a stopped clock hung in about one run in three.
- */
-export async function answer9000AndRunOutBackoff(page: Page): Promise<Locator> {
-  await page.clock.install();
-  await page.clock.pauseAt(Date.now());
-  await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
-  const screen = outcomeScreen(page, 'still-processing');
-  // Each step moves page time past the longest backoff, and only while no poll is in flight.
-  await advanceClockUntilVisible(page, screen, 4_000);
-  return screen;
 }
