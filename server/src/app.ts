@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { FastifyInstance } from 'fastify';
 import { CERTIFY_ID_LIFETIME_MS, ClientConfig } from '../../utils/api-contract';
-import { AlipayGateway, createAlipayClient } from './alipay/alipay-client';
+import { AlipayClientOptions, AlipayGateway, createAlipayClient } from './alipay/alipay-client';
 import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper } from './clock';
 import { ALIPAY_OAUTH_AUTHORIZE_URL, ServerConfig } from './config';
 import { CertificationStore } from './emulator/certification-store';
@@ -69,7 +69,7 @@ export interface BuildAppOptions {
   clock?: Clock;
   sleep?: Sleeper;
   random?: RandomSource;
-  /** Replaces the alipay-sdk client (route tests with a double). */
+  /** Replaces the Alipay client (route tests with a double). */
   alipay?: AlipayGateway;
   /** Default: SQLite at `<DATA_DIR>/verifications.sqlite`. Closed with the app. */
   repository?: Repository;
@@ -118,15 +118,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const emulatorKeys = emulatorMode ? (options.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;
   const pepper = config.idHmacPepper ?? ensureIdHmacPepper(config.dataDir);
 
-  let alipay = options.alipay;
+  let clientOptions: AlipayClientOptions;
   let clientConfig: ClientConfig;
   if (config.alipay.mode === 'alipay') {
-    alipay ??= createAlipayClient({ ...config.alipay, timeoutMs: config.alipayTimeoutMs, clock });
+    clientOptions = { ...config.alipay, timeoutMs: config.alipayTimeoutMs, clock };
     clientConfig = { mode: 'alipay', appId: config.alipay.appId, oauthAuthorizeUrl: ALIPAY_OAUTH_AUTHORIZE_URL };
   } else {
     const keys = emulatorKeys as EmulatorKeys;
     const emulatorBase = config.alipay.emulatorUrl ?? config.publicUrl;
-    alipay ??= createAlipayClient({
+    clientOptions = {
       appId: keys.appId,
       privateKey: keys.appPrivateKey,
       keyType: 'PKCS8',
@@ -134,8 +134,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       gateway: `${emulatorBase}/emulator/gateway.do`,
       timeoutMs: config.alipayTimeoutMs,
       clock,
-    });
+    };
     clientConfig = { mode: 'emulator', appId: keys.appId, oauthAuthorizeUrl: `${emulatorBase}/emulator/oauth2/publicAppAuthorize.htm` };
+  }
+  let alipay: AlipayGateway;
+  if (options.alipay) {
+    alipay = options.alipay;
+  } else {
+    const client = createAlipayClient(clientOptions);
+    app.addHook('onClose', async () => client.close());
+    alipay = client;
   }
 
   const repository = options.repository ?? (await openSqliteRepository(join(config.dataDir, 'verifications.sqlite')));

@@ -1,7 +1,12 @@
 /**
- * The merchant's Alipay client: the four gateway calls this product makes, through the
- * official alipay-sdk 4.x, with every answer's signature verified and every failure
- * classified as an UpstreamError. Routes and services see only the AlipayGateway interface.
+ * The merchant's Alipay client: the four gateway calls this product makes, with every
+ * answer's signature verified and every failure classified as an UpstreamError. Routes and
+ * services see only the AlipayGateway interface.
+ *
+ * The official alipay-sdk 4.x reads the keys and certificates (bare base64 or PEM, cert SNs,
+ * Alipay's key from its certificate) and signs the certify page URL. The three calls that
+ * go over the network are signed here and sent by gateway-transport.ts, which costs a third
+ * of the CPU of the SDK's exec() (see that module).
  *
  * @see https://opendocs.alipay.com/apis/api_2/alipay.system.oauth.token
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
@@ -9,11 +14,12 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { AlipayRequestError, AlipaySdk, AlipaySdkConfig } from 'alipay-sdk';
+import { AlipaySdk, AlipaySdkConfig } from 'alipay-sdk';
 import { ValidIdentity } from '../../../utils/identity';
 import { Clock } from '../clock';
 import { formatBeijingTimestamp } from './beijing-time';
-import { extractResponseNode, verifyRsa2 } from './gateway-signature';
+import { buildRequestSignContent, extractResponseNode, responseKeyOf, signRsa2, verifyRsa2 } from './gateway-signature';
+import { createGatewayTransport, GatewayAnswer } from './gateway-transport';
 import { UpstreamError } from './upstream-error';
 
 /** The gateway methods this product calls (also what the emulator serves). */
@@ -77,13 +83,28 @@ export interface AlipayCredentials {
   gateway: string;
 }
 
+/** The real client: a gateway that keeps connections to Alipay open until close(). */
+export interface AlipayClient extends AlipayGateway {
+  close(): void;
+}
+
 export interface AlipayClientOptions extends AlipayCredentials {
   /** Per gateway call, in ms. */
   timeoutMs: number;
   clock: Clock;
 }
 
-type SdkResult = Record<string, unknown>;
+/** An answer node's fields, snake_case as Alipay sends them. */
+type AnswerFields = Record<string, unknown>;
+
+/**
+ * The parameters the gateway reads from the URL; the rest (biz_content, grant_type, code)
+ * go in the form body. The same split as alipay-sdk's formatUrl.
+ */
+const URL_PARAMETERS = new Set([
+  'app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version',
+  'notify_url', 'return_url', 'auth_token', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn',
+]);
 
 function readString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -95,15 +116,10 @@ function isPassed(value: unknown): boolean {
   return value === 'T';
 }
 
-function isTimeout(cause: unknown): boolean {
-  const name = typeof cause === 'object' && cause !== null ? (cause as { name?: unknown }).name : undefined;
-  return typeof name === 'string' && /Timeout/i.test(name);
-}
-
 /** Maps a non-10000 answer (already signature-checked) to an UpstreamError. */
-function rejectNonSuccess(result: SdkResult, traceId: string | undefined): UpstreamError {
+function rejectNonSuccess(result: AnswerFields, traceId: string | undefined): UpstreamError {
   const alipayCode = readString(result.code) ?? 'unknown';
-  const subCode = readString(result.subCode) ?? readString(result.sub_code);
+  const subCode = readString(result.sub_code);
   if (alipayCode === '20000') {
     return new UpstreamError('unavailable', 'Alipay answered 20000 (service unavailable)', { alipayCode, subCode, traceId });
   }
@@ -115,7 +131,7 @@ function rejectNonSuccess(result: SdkResult, traceId: string | undefined): Upstr
  * from the Alipay public certificate. Without either the constructor throws, because an
  * unverifiable answer must never count as a pass.
  */
-export function createAlipayClient(options: AlipayClientOptions): AlipayGateway {
+export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
   const config: AlipaySdkConfig = {
     appId: options.appId,
     privateKey: options.privateKey,
@@ -135,19 +151,13 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
   if (!sdk.config.alipayPublicKey) {
     throw Object.assign(new TypeError('Alipay\'s public key (or cert) is required to verify answers'), { code: 'ERR_ALIPAY_PUBLIC_KEY_REQUIRED' });
   }
-  // alipay-sdk keeps both keys as the PEM text formatKey() made, and node:crypto parses a PEM
-  // key on every sign and verify (about 0.9 ms per RSA-2048 sign, more than the RSA itself).
-  // Every sign/verify call inside the SDK accepts a KeyObject, so the keys are parsed once here.
+  // alipay-sdk keeps both keys as the PEM text formatKey() made (from PEM or bare base64, or
+  // taken from the Alipay certificate), and node:crypto parses a PEM key on every sign and
+  // verify (about 0.9 ms per RSA-2048 sign, more than the RSA itself). So the keys are parsed
+  // once here, and the SDK's pageExecute signs with the parsed key too.
   const alipayPublicKey = createPublicKey(sdk.config.alipayPublicKey);
-  sdk.config.privateKey = createPrivateKey(sdk.config.privateKey) as unknown as string;
-  sdk.config.alipayPublicKey = alipayPublicKey as unknown as string;
-
-  /** Common parameters we set ourselves: the Beijing timestamp and, in ISV mode, app_auth_token. */
-  function commonParams(): Record<string, string> {
-    const params: Record<string, string> = { timestamp: formatBeijingTimestamp(options.clock()) };
-    if (options.appAuthToken) params.appAuthToken = options.appAuthToken;
-    return params;
-  }
+  const appPrivateKey = createPrivateKey(sdk.config.privateKey);
+  sdk.config.privateKey = appPrivateKey as unknown as string;
 
   /**
    * alipay-sdk verifies `<method>_response` but cannot verify `error_response` (it looks for
@@ -155,74 +165,80 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
    * node ourselves. (An unsigned one never gets here: the SDK fails on the missing sign first,
    * and it counts as unverified like any unsigned answer.)
    */
-  function classifyErrorResponse(raw: string, traceId: string | undefined): UpstreamError | undefined {
-    let parsed: { error_response?: SdkResult; sign?: unknown };
+  const transport = createGatewayTransport({ gateway: options.gateway, timeoutMs: options.timeoutMs, userAgent: sdk.version });
+
+  /** The common parameters of one call, snake_case as the gateway reads them. */
+  function commonRequestParams(method: string): Record<string, string> {
+    const params: Record<string, string> = {
+      app_id: options.appId,
+      method,
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      timestamp: formatBeijingTimestamp(options.clock()),
+      version: '1.0',
+    };
+    if (options.appAuthToken) params.app_auth_token = options.appAuthToken;
+    if (sdk.config.appCertSn && sdk.config.alipayRootCertSn) {
+      params.app_cert_sn = sdk.config.appCertSn;
+      params.alipay_root_cert_sn = sdk.config.alipayRootCertSn;
+    }
+    return params;
+  }
+
+  /**
+   * Reads a gateway answer the way Alipay signs it: the exact text of `<method>_response`
+   * (or `error_response`) must verify against Alipay's public key before any field counts.
+   * An unsigned or badly signed answer is `unverified` whatever it claims.
+   */
+  function readVerifiedAnswer(method: string, answer: GatewayAnswer): AnswerFields {
+    const { traceId } = answer;
+    if (answer.status !== 200) throw new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
+    let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(raw) as typeof parsed;
+      parsed = JSON.parse(answer.body) as Record<string, unknown>;
     } catch {
-      return undefined;
+      throw new UpstreamError('unverified', 'Alipay\'s answer is not JSON', { traceId });
     }
-    if (!parsed.error_response || typeof parsed.error_response !== 'object') return undefined;
-    const node = extractResponseNode(raw, 'error_response');
+    const responseKey = responseKeyOf(method);
+    const key = typeof parsed[responseKey] === 'object' && parsed[responseKey] !== null ? responseKey : 'error_response';
+    const node = typeof parsed[key] === 'object' && parsed[key] !== null ? extractResponseNode(answer.body, key) : undefined;
     const sign = readString(parsed.sign);
-    if (sign === undefined || node === undefined || !verifyRsa2(node, sign, alipayPublicKey)) {
-      return new UpstreamError('unverified', 'Alipay error answer failed signature verification', { traceId });
+    if (node === undefined || sign === undefined || !verifyRsa2(node, sign, alipayPublicKey)) {
+      throw new UpstreamError('unverified', 'Alipay answer failed signature verification', { traceId });
     }
-    if (readString(parsed.error_response.code) === '10000') {
-      return new UpstreamError('unverified', 'Alipay error answer claimed success', { traceId });
+    const result = parsed[key] as AnswerFields;
+    if (key === 'error_response' && readString(result.code) === '10000') {
+      throw new UpstreamError('unverified', 'Alipay error answer claimed success', { traceId });
     }
-    return rejectNonSuccess(parsed.error_response, traceId);
-  }
-
-  function classifyExecError(error: unknown): UpstreamError {
-    if (error instanceof AlipayRequestError) {
-      const traceId = error.traceId;
-      const raw = error.responseDataRaw;
-      // No answer at all: the request never completed.
-      if (typeof raw !== 'string') {
-        return isTimeout(error.cause)
-          ? new UpstreamError('timeout', 'Alipay call timed out', { traceId })
-          : new UpstreamError('unavailable', 'Alipay could not be reached', { traceId });
-      }
-      if (/^HTTP/.test(error.message)) return new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
-      const fromErrorResponse = classifyErrorResponse(raw, traceId);
-      if (fromErrorResponse) return fromErrorResponse;
-      // A 200 answer that does not parse, lacks the method's node or fails verification: outcome unknown.
-      return new UpstreamError('unverified', 'Alipay answer failed signature verification', { traceId });
-    }
-    // alipay-sdk hands an absent `sign` straight to crypto.verify, which throws ERR_INVALID_ARG_TYPE.
-    // Matched by name, not instanceof: Node's errors may come from another realm (jest's vm).
-    const nodeError = error as { name?: unknown; code?: unknown } | null;
-    if (typeof nodeError === 'object' && nodeError?.name === 'TypeError' && nodeError.code === 'ERR_INVALID_ARG_TYPE') {
-      return new UpstreamError('unverified', 'Alipay answer carried no signature');
-    }
-    throw error;
-  }
-
-  async function call(method: string, params: Record<string, unknown>): Promise<{ result: SdkResult; traceId?: string }> {
-    let result: SdkResult;
-    try {
-      result = (await sdk.exec(method, { ...commonParams(), ...params }, { validateSign: true })) as SdkResult;
-    } catch (error) {
-      throw classifyExecError(error);
-    }
-    const traceId = readString(result.traceId);
     if (readString(result.code) !== '10000') throw rejectNonSuccess(result, traceId);
-    return { result, traceId };
+    return result;
+  }
+
+  async function call(method: string, params: Record<string, string>): Promise<{ result: AnswerFields; traceId?: string }> {
+    const signed = { ...commonRequestParams(method), ...params };
+    signed.sign = signRsa2(buildRequestSignContent(signed), appPrivateKey);
+    const query: Record<string, string> = {};
+    const form: Record<string, string> = {};
+    for (const key of Object.keys(signed)) {
+      if (URL_PARAMETERS.has(key)) query[key] = signed[key];
+      else form[key] = signed[key];
+    }
+    const answer = await transport.post(query, form);
+    return { result: readVerifiedAnswer(method, answer), traceId: answer.traceId };
   }
 
   return {
     async exchangeAuthCode(authCode) {
       // oauth.token takes grant_type and code as top-level parameters, not biz_content.
-      const { result, traceId } = await call(METHOD_OAUTH_TOKEN, { grantType: 'authorization_code', code: authCode });
-      const userId = readString(result.userId);
+      const { result, traceId } = await call(METHOD_OAUTH_TOKEN, { grant_type: 'authorization_code', code: authCode });
+      const userId = readString(result.user_id);
       if (!userId) throw new UpstreamError('rejected', 'Alipay returned no user_id', { traceId, subCode: 'missing-user-id' });
-      return { userId, openId: readString(result.openId), traceId };
+      return { userId, openId: readString(result.open_id), traceId };
     },
 
     async initializeCertify(input) {
       const { result, traceId } = await call(METHOD_CERTIFY_INITIALIZE, {
-        bizContent: {
+        biz_content: JSON.stringify({
           outer_order_no: input.outerOrderNo,
           biz_code: input.bizCode,
           identity_param: {
@@ -232,20 +248,26 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayGateway 
             cert_no: input.identity.certNo,
           },
           merchant_config: { return_url: input.returnUrl, face_reserve_strategy: 'never' },
-        },
+        }),
       });
-      const certifyId = readString(result.certifyId);
+      const certifyId = readString(result.certify_id);
       if (!certifyId) throw new UpstreamError('rejected', 'Alipay returned no certify_id', { traceId, subCode: 'missing-certify-id' });
       return { certifyId, traceId };
     },
 
     buildCertifyUrl(certifyId) {
-      return sdk.pageExecute(METHOD_CERTIFY, 'GET', { ...commonParams(), bizContent: { certify_id: certifyId } });
+      const params: Record<string, string> = { timestamp: formatBeijingTimestamp(options.clock()) };
+      if (options.appAuthToken) params.appAuthToken = options.appAuthToken;
+      return sdk.pageExecute(METHOD_CERTIFY, 'GET', { ...params, bizContent: { certify_id: certifyId } });
     },
 
     async queryCertify(certifyId) {
-      const { result, traceId } = await call(METHOD_CERTIFY_QUERY, { bizContent: { certify_id: certifyId } });
-      return { passed: isPassed(result.passed), failReason: readString(result.failReason), traceId };
+      const { result, traceId } = await call(METHOD_CERTIFY_QUERY, { biz_content: JSON.stringify({ certify_id: certifyId }) });
+      return { passed: isPassed(result.passed), failReason: readString(result.fail_reason), traceId };
+    },
+
+    close() {
+      transport.close();
     },
   };
 }

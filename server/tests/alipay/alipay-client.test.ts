@@ -4,9 +4,9 @@
  * the Beijing-time timestamp on a host in another time zone.
  */
 import Fastify, { FastifyInstance } from 'fastify';
-import { AlipayGateway, createAlipayClient } from '../../src/alipay/alipay-client';
+import { AlipayClient, createAlipayClient } from '../../src/alipay/alipay-client';
+import { buildRequestSignContent, signRsa2, verifyRsa2 } from '../../src/alipay/gateway-signature';
 import { parseBeijingTimestamp } from '../../src/alipay/beijing-time';
-import { signRsa2 } from '../../src/alipay/gateway-signature';
 import { UpstreamError } from '../../src/alipay/upstream-error';
 import { makeCertNoEndingInX, TEST_NAMES } from '../../../tests/support/identities';
 import { testKeys } from '../support/harness';
@@ -21,6 +21,8 @@ interface Scripted {
 let gateway: FastifyInstance;
 let next: Scripted;
 let lastParams: Record<string, string>;
+let lastQuery: Record<string, string>;
+const openClients: AlipayClient[] = [];
 
 beforeAll(async () => {
   gateway = Fastify();
@@ -28,21 +30,26 @@ beforeAll(async () => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   gateway.post('/gateway.do', async (request, reply) => {
-    lastParams = { ...(request.query as Record<string, string>), ...(request.body as Record<string, string>) };
+    lastQuery = { ...(request.query as Record<string, string>) };
+    lastParams = { ...lastQuery, ...(request.body as Record<string, string>) };
     return reply.code(next.status ?? 200).type('application/json').send(next.body);
   });
   await gateway.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterEach(() => {
+  for (const opened of openClients.splice(0)) opened.close();
 });
 
 afterAll(async () => {
   await gateway.close();
 });
 
-function client(now = Date.UTC(2026, 0, 15, 20, 30, 0)): AlipayGateway {
+function client(now = Date.UTC(2026, 0, 15, 20, 30, 0)): AlipayClient {
   const keys = testKeys();
   const address = gateway.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return createAlipayClient({
+  const created = createAlipayClient({
     appId: keys.appId,
     privateKey: keys.appPrivateKey,
     keyType: 'PKCS8',
@@ -52,6 +59,8 @@ function client(now = Date.UTC(2026, 0, 15, 20, 30, 0)): AlipayGateway {
     timeoutMs: 2000,
     clock: () => now,
   });
+  openClients.push(created);
+  return created;
 }
 
 function signed(key: string, node: Record<string, unknown>, signer = testKeys().alipayPrivateKey): string {
@@ -175,6 +184,21 @@ describe('request parameters', () => {
     });
     expect(lastParams.app_auth_token).toBe('isv-token-123');
     expect(lastParams.sign_type).toBe('RSA2');
+  });
+
+  it('keeps the name and ID number out of the URL: common parameters in the query, biz_content in the form body', async () => {
+    next = { body: signed('alipay_user_certify_open_initialize_response', { code: '10000', msg: 'Success', certify_id: 'abc' }) };
+    await client().initializeCertify({
+      outerOrderNo: 'IV202601160430001234567890abcdef',
+      bizCode: 'FACE',
+      identity: { certName: TEST_NAMES[0], certNo: CERT_NO, certType: 'IDENTITY_CARD' },
+      returnUrl: 'https://merchant.example/done',
+    });
+    expect(Object.keys(lastQuery).sort()).toEqual(['app_auth_token', 'app_id', 'charset', 'method', 'sign', 'sign_type', 'timestamp', 'version']);
+    expect(JSON.stringify(lastQuery)).not.toContain(CERT_NO);
+    expect(lastParams.biz_content).toContain(CERT_NO);
+    // Signed over every parameter, URL and body alike, as the gateway checks it.
+    expect(verifyRsa2(buildRequestSignContent(lastParams), lastParams.sign, testKeys().appPublicKey)).toBe(true);
   });
 
   it('builds the certify URL locally, signed, with no network call', async () => {
