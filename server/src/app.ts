@@ -20,6 +20,7 @@ import { emulatorPlugin } from './emulator/plugin';
 import { rateLimited } from './errors';
 import { installErrorHandler } from './plugins/error-handler';
 import { RateLimiter } from './plugins/rate-limiter';
+import { installRequestLog } from './plugins/request-log';
 import { metaRoutes } from './routes/meta';
 import { sessionRoutes } from './routes/sessions';
 import { verificationRoutes } from './routes/verifications';
@@ -98,6 +99,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
+    // plugins/request-log.ts writes one line per request instead.
+    disableRequestLogging: true,
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
@@ -108,6 +111,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Only JSON is accepted by the API; text/plain would otherwise reach the schema as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
+  installRequestLog(app);
   // Every page and answer: no MIME sniffing, no framing, and no Referer, because the H5 page's
   // URL carries a one-time auth_code after the OAuth redirect.
   app.addHook('onSend', async (_request, reply) => {

@@ -15,7 +15,7 @@ import { UpstreamError } from '../src/alipay/upstream-error';
 import { buildApp } from '../src/app';
 import { ALIPAY_OAUTH_AUTHORIZE_URL, parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
-import { captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
+import { capturedLogLines, captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
 import { send } from './support/http';
 
 const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
@@ -114,6 +114,27 @@ describe('emulator mode, embedded (npm start)', () => {
     const bundle = await send(baseUrl, { url: '/assets/main.js' });
     expect(bundle.statusCode).toBe(200);
     expect(bundle.body).toContain('window.started');
+  });
+
+  it('logs each request once, by route pattern, never with the OAuth auth_code or a verification id', async () => {
+    const { baseUrl } = await startEmbedded(new TestClock(), fakeRepoWithH5());
+    const authCode = 'one-time-code-4f1c9e';
+    const verificationId = '2b0f9a6e-4a63-4d43-9c3e-0d7c1c0e5b11';
+    capturedLogLines.splice(0);
+    expect((await send(baseUrl, { url: `/?auth_code=${authCode}&state=s1` })).statusCode).toBe(200);
+    expect((await send(baseUrl, { url: `/api/verifications/${verificationId}` })).statusCode).toBe(401);
+    expect((await send(baseUrl, { url: '/no-such-page' })).statusCode).toBe(404);
+
+    const requestLines = capturedLogLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
+    expect(requestLines.map(({ method, route, statusCode }) => ({ method, route, statusCode }))).toEqual([
+      { method: 'GET', route: '/*', statusCode: 200 },
+      { method: 'GET', route: '/api/verifications/:verificationId', statusCode: 401 },
+      { method: 'GET', route: 'unmatched', statusCode: 404 },
+    ]);
+    expect(requestLines.every((line) => typeof line.responseTimeMs === 'number')).toBe(true);
+    expect(capturedLogLines.filter((line) => /incoming request|request completed/.test(line))).toEqual([]);
+    expect(capturedLogLines.join('\n')).not.toContain(authCode);
+    expect(capturedLogLines.join('\n')).not.toContain(verificationId);
   });
 
   it('starts without the H5 files and answers 404 NOT_FOUND for them', async () => {
