@@ -1,7 +1,7 @@
 /**
  * RSA2 (SHA256withRSA) as Alipay's OpenAPI v2 gateway does it, in both directions.
  * Pure functions, shared by the emulator (which verifies requests and signs answers) and
- * the client (which verifies `error_response` answers that alipay-sdk cannot).
+ * the client (which signs requests and verifies answers).
  *
  * @see https://opendocs.alipay.com/common/02kf5q (request signing: sort, drop `sign` and empty values, join k=v with &)
  * @see https://opendocs.alipay.com/common/02mse7 (response signing: the exact text of the `*_response` node)

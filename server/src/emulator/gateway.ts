@@ -1,6 +1,6 @@
 /**
  * The emulated gateway's request checks and method handlers, as plain functions over the
- * gateway parameters. They answer in Alipay's shape so alipay-sdk runs against them unchanged:
+ * gateway parameters. They answer in Alipay's shape so a client written for Alipay (ours, or alipay-sdk) runs against them unchanged:
  * `{"<method>_response": {...}, "sign": "..."}` or `error_response` where Alipay uses it.
  * Sub-codes the real gateway documents are used as is; the few the emulator invents for
  * business failures are upper-case and listed in the README.

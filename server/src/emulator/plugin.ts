@@ -1,6 +1,6 @@
 /**
  * The Alipay gateway emulator as a Fastify plugin, mounted under `/emulator` in emulator
- * mode (or run alone by emulator/main.ts). alipay-sdk talks to it over real HTTP, unchanged:
+ * mode (or run alone by emulator/main.ts). the client talks to it over real HTTP, unchanged:
  * requests are verified with the app's public key and answers signed with the emulated
  * Alipay key, exactly as the real gateway does.
  *
