@@ -7,7 +7,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import { AlipayClient, createAlipayClient } from '../../src/alipay/alipay-client';
 import { buildRequestSignContent, signRsa2, verifyRsa2 } from '../../src/alipay/gateway-signature';
 import { parseBeijingTimestamp } from '../../src/alipay/beijing-time';
-import { UpstreamError } from '../../src/alipay/upstream-error';
+import { upstreamErrorOf } from '../support/records';
 import { makeCertNoEndingInX, TEST_NAMES } from '../../../tests/support/identities';
 import { testKeys } from '../support/harness';
 
@@ -66,15 +66,6 @@ function client(now = Date.UTC(2026, 0, 15, 20, 30, 0)): AlipayClient {
 function signed(key: string, node: Record<string, unknown>, signer = testKeys().alipayPrivateKey): string {
   const text = JSON.stringify(node);
   return `{"${key}":${text},"sign":"${signRsa2(text, signer)}"}`;
-}
-
-async function upstreamErrorOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
 }
 
 const QUERY_KEY = 'alipay_user_certify_open_query_response';

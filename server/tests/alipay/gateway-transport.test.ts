@@ -5,7 +5,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createGatewayTransport, GatewayTransport } from '../../src/alipay/gateway-transport';
-import { UpstreamError } from '../../src/alipay/upstream-error';
+import { upstreamErrorOf } from '../support/records';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
@@ -43,15 +43,6 @@ beforeEach(() => {
 afterEach(() => {
   transport.close();
 });
-
-async function upstreamErrorOf(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
 
 it('puts the query in the URL and the form, URL-encoded, in the body, and returns the raw answer with its trace id', async () => {
   let seen: { url?: string; body: string; contentType?: string; userAgent?: string } = { body: '' };

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
+import { pendingVerification } from '../support/records';
 import { cacheStatements } from '../../src/store/statement-cache';
 import { VerificationRecord } from '../../src/store/repository';
 
@@ -66,22 +67,8 @@ describe('statement cache', () => {
 });
 
 describe('sqlite repository through the statement cache', () => {
-  const verification = (id: string, overrides: Partial<VerificationRecord> = {}): VerificationRecord => ({
-    id,
-    userId: 'u',
-    outerOrderNo: `IV${id.padStart(30, '0')}`,
-    certifyId: `certify${id}`,
-    certType: 'IDENTITY_CARD',
-    bizCode: 'FACE',
-    certNoHmac: 'hmac',
-    certNoMasked: '110***********1234',
-    status: 'PENDING',
-    createdAt: 1000,
-    updatedAt: 1000,
-    expiresAt: 2000,
-    alipayTraceId: 'trace',
-    ...overrides,
-  });
+  const verification = (id: string, overrides: Partial<VerificationRecord> = {}): VerificationRecord =>
+    pendingVerification(id, { userId: 'u', alipayTraceId: 'trace', ...overrides });
   const idempotency = (key: string) => ({ userId: 'u', key, bodyHash: 'h', statusCode: 201, responseJson: '{}', createdAt: 1000 });
 
   it('prepares each query once, however often it runs', async () => {
