@@ -144,6 +144,17 @@ describe('error_response', () => {
 });
 
 describe('request parameters', () => {
+  /** One successful initialize for the test person, through a scripted 10000 answer. */
+  async function initializeAgainstScriptedGateway(): Promise<void> {
+    next = { body: signed('alipay_user_certify_open_initialize_response', { code: '10000', msg: 'Success', certify_id: 'abc' }) };
+    await client().initializeCertify({
+      outerOrderNo: 'IV202601160430001234567890abcdef',
+      bizCode: 'FACE',
+      identity: { certName: TEST_NAMES[0], certNo: CERT_NO, certType: 'IDENTITY_CARD' },
+      returnUrl: 'https://merchant.example/done',
+    });
+  }
+
   it('sends a Beijing-time timestamp even on a host in another time zone', async () => {
     const originalTz = process.env.TZ;
     process.env.TZ = 'America/Los_Angeles';
@@ -159,13 +170,7 @@ describe('request parameters', () => {
   });
 
   it('sends identity_param and merchant_config as JSON objects, with face_reserve_strategy never and the ISV token', async () => {
-    next = { body: signed('alipay_user_certify_open_initialize_response', { code: '10000', msg: 'Success', certify_id: 'abc' }) };
-    await client().initializeCertify({
-      outerOrderNo: 'IV202601160430001234567890abcdef',
-      bizCode: 'FACE',
-      identity: { certName: TEST_NAMES[0], certNo: CERT_NO, certType: 'IDENTITY_CARD' },
-      returnUrl: 'https://merchant.example/done',
-    });
+    await initializeAgainstScriptedGateway();
     const biz = JSON.parse(lastParams.biz_content) as Record<string, unknown>;
     expect(biz).toEqual({
       outer_order_no: 'IV202601160430001234567890abcdef',
@@ -178,15 +183,10 @@ describe('request parameters', () => {
   });
 
   it('keeps the name and ID number out of the URL: common parameters in the query, biz_content in the form body', async () => {
-    next = { body: signed('alipay_user_certify_open_initialize_response', { code: '10000', msg: 'Success', certify_id: 'abc' }) };
-    await client().initializeCertify({
-      outerOrderNo: 'IV202601160430001234567890abcdef',
-      bizCode: 'FACE',
-      identity: { certName: TEST_NAMES[0], certNo: CERT_NO, certType: 'IDENTITY_CARD' },
-      returnUrl: 'https://merchant.example/done',
-    });
+    await initializeAgainstScriptedGateway();
     expect(Object.keys(lastQuery).sort()).toEqual(['app_auth_token', 'app_id', 'charset', 'method', 'sign', 'sign_type', 'timestamp', 'version']);
     expect(JSON.stringify(lastQuery)).not.toContain(CERT_NO);
+    expect(JSON.stringify(lastQuery)).not.toContain(TEST_NAMES[0]);
     expect(lastParams.biz_content).toContain(CERT_NO);
     // Signed over every parameter, URL and body alike, as the gateway checks it.
     expect(verifyRsa2(buildRequestSignContent(lastParams), lastParams.sign, testKeys().appPublicKey)).toBe(true);
