@@ -154,10 +154,15 @@ describe('methods', () => {
 });
 
 describe('certify page', () => {
+  /** The first base64 character carries six whole bits, so any other character changes the bytes. */
+  function changeFirstCharacter(sign: string): string {
+    return `${sign.startsWith('A') ? 'B' : 'A'}${sign.slice(1)}`;
+  }
+
   async function certifyPageUrl(certifyId: string, tamper = false): Promise<string> {
     const params = { ...commonParams('alipay.user.certify.open.certify'), biz_content: JSON.stringify({ certify_id: certifyId }) };
     const sign = signRsa2(buildRequestSignContent(params), testKeys().appPrivateKey);
-    const query = new URLSearchParams({ ...params, sign: tamper ? `A${sign.slice(1)}` : sign });
+    const query = new URLSearchParams({ ...params, sign: tamper ? changeFirstCharacter(sign) : sign });
     return `/emulator/gateway.do?${query.toString()}`;
   }
 
