@@ -7,7 +7,7 @@
  */
 import { FastifyInstance } from 'fastify';
 
-/** Logs each request once, when its answer has been sent. Pair with `disableRequestLogging: true`. */
+/** Logs each request once, when its answer has been sent. Pair with a LogController that has `disableRequestLogging: true`. */
 export function installRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
