@@ -85,6 +85,18 @@ export async function stopNodeProcess(started, graceMs = 5000) {
   clearTimeout(timer);
 }
 
+/**
+ * The Node flags `npm start` gives the server (package.json scripts.start runs
+ * `node [flags] server/dist/server.js`), so the bench measures the process users run.
+ * Throws if the start script no longer has that shape, rather than measuring something else.
+ */
+export function readProductionNodeFlags(packageJsonPath) {
+  const start = JSON.parse(readFileSync(packageJsonPath, 'utf8')).scripts?.start ?? '';
+  const match = /(?:^|&&\s*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+server\/dist\/server\.js(?:\s|$)/.exec(start);
+  if (!match) throw new Error(`package.json scripts.start must run "node [flags] server/dist/server.js"; it is "${start}"`);
+  return match[1].trim().split(/\s+/).filter(Boolean);
+}
+
 /** CPU time (user + system, every thread) the process has used so far, in ms. */
 export function readProcessCpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

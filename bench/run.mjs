@@ -19,7 +19,7 @@ import { measureCryptoBaseline } from './crypto-baseline.mjs';
 import { createIdentitySequence, loadTestIdentities } from './identities.mjs';
 import { readServerKeySizes } from './key-sizes.mjs';
 import { driveLoad } from './load-driver.mjs';
-import { findFreePort, readPeakRssBytes, readProcessCpuMs, startNodeProcess, stopNodeProcess } from './processes.mjs';
+import { findFreePort, readPeakRssBytes, readProcessCpuMs, readProductionNodeFlags, startNodeProcess, stopNodeProcess } from './processes.mjs';
 import { describeGatewayOverlap, evaluateTargets, renderCryptoTable, renderPhaseTable, renderTargetTable, summarize } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -93,7 +93,7 @@ async function startStack(dataDir, running) {
     },
     logPath: join(dataDir, 'server.log'),
     readyUrl: new URL('/api/client-config', serverUrl).href,
-    nodeArgs: settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    nodeArgs: [...readProductionNodeFlags(join(root, 'package.json')), ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   });
   running.push(server);
   return { emulator, emulatorUrl, server, serverUrl, profileDir };
