@@ -1,12 +1,14 @@
 /**
  * The embedded Repository: Kysely over better-sqlite3, one file under DATA_DIR, migrated at
  * start. Every write is committed before the route answers, so a crash or restart never
- * loses a verification that a client was told about.
+ * loses a verification that a client was told about. Writes from concurrent requests share
+ * one COMMIT (group-commit.ts); reads go through Kysely.
  */
 import Database from 'better-sqlite3';
-import { CompiledQuery, Generated, Kysely, Migration, Migrator, RawBuilder, SqliteDialect, Transaction, sql } from 'kysely';
+import { Generated, Kysely, Migration, Migrator, RawBuilder, SqliteDialect, sql } from 'kysely';
 import { VerificationStatus } from '../../../utils/api-contract';
 import { CertType } from '../../../utils/identity';
+import { createGroupCommitter } from './group-commit';
 import { IdempotencyRecord, Repository, SessionRecord, StatusChange, VerificationRecord } from './repository';
 import { cacheStatements } from './statement-cache';
 
@@ -109,9 +111,9 @@ function toVerification(row: VerificationsTable): VerificationRecord {
   };
 }
 
-// The queries every request runs (lookups by key, the verification insert) skip Kysely's
-// query builder: building and compiling their query objects took about a third of this
-// layer's CPU per verification. Their SQL text never varies, so their statements stay cached.
+// The reads every request runs (lookups by key) skip Kysely's query builder: building and
+// compiling their query objects took about a third of this layer's CPU per verification.
+// Their SQL text never varies, so their statements stay cached.
 
 /** The first row a raw query returns, if any: executeTakeFirst for `sql` templates. */
 async function takeFirst<Row>(db: Kysely<Tables>, query: RawBuilder<Row>): Promise<Row | undefined> {
@@ -119,21 +121,32 @@ async function takeFirst<Row>(db: Kysely<Tables>, query: RawBuilder<Row>): Promi
   return rows[0];
 }
 
-/** Inserts one row, leaving out undefined columns as Kysely's `values()` does. */
-async function insertRow<Table extends 'verifications' | 'idempotency_records'>(
-  trx: Transaction<Tables>,
-  table: Table,
-  row: Tables[Table],
-): Promise<void> {
-  const columns: string[] = [];
-  const values: unknown[] = [];
-  for (const [column, value] of Object.entries(row)) {
-    if (value === undefined) continue;
-    columns.push(`"${column}"`);
-    values.push(value);
-  }
-  const placeholders = values.map(() => '?').join(', ');
-  await trx.executeQuery(CompiledQuery.raw(`insert into "${table}" (${columns.join(', ')}) values (${placeholders})`, values));
+/**
+ * Every write, as a statement compiled once. Writes run through the group committer
+ * (group-commit.ts) on better-sqlite3 directly, because a Kysely transaction spans awaits
+ * and could not share one COMMIT with other requests' writes.
+ */
+function prepareWrites(database: Database.Database) {
+  return {
+    insertSession: database.prepare<[string, string, number, number]>(
+      'insert into sessions (token_hash, user_id, created_at, expires_at) values (?, ?, ?, ?)',
+    ),
+    insertVerification: database.prepare<[VerificationsTable]>(
+      `insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac,
+        cert_no_masked, status, created_at, updated_at, expires_at, alipay_trace_id)
+       values (@id, @user_id, @outer_order_no, @certify_id, @cert_type, @biz_code, @cert_no_hmac,
+        @cert_no_masked, @status, @created_at, @updated_at, @expires_at, @alipay_trace_id)`,
+    ),
+    insertIdempotency: database.prepare<[IdempotencyTable]>(
+      `insert into idempotency_records (user_id, idempotency_key, body_hash, status_code, response_json, created_at)
+       values (@user_id, @idempotency_key, @body_hash, @status_code, @response_json, @created_at)`,
+    ),
+    completeVerification: database.prepare<[string, number, string | null, string]>(
+      "update verifications set status = ?, updated_at = ?, alipay_trace_id = ? where id = ? and status = 'PENDING'",
+    ),
+    purgeSessions: database.prepare<[number]>('delete from sessions where expires_at <= ?'),
+    purgeIdempotency: database.prepare<[number]>('delete from idempotency_records where created_at < ?'),
+  };
 }
 
 /** Duck-typed: the native addon's errors may come from another realm (jest), failing instanceof. */
@@ -158,12 +171,12 @@ export async function openSqliteRepository(filename: string): Promise<Repository
     throw error;
   }
 
+  const writes = prepareWrites(database);
+  const committer = createGroupCommitter(database);
+
   return {
     async insertSession(session: SessionRecord) {
-      await db
-        .insertInto('sessions')
-        .values({ token_hash: session.tokenHash, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
-        .execute();
+      await committer.run(() => writes.insertSession.run(session.tokenHash, session.userId, session.createdAt, session.expiresAt));
     },
 
     async findSession(tokenHash) {
@@ -173,9 +186,9 @@ export async function openSqliteRepository(filename: string): Promise<Repository
 
     async insertVerification(verification, idempotency) {
       try {
-        await db.transaction().execute(async (trx) => {
+        await committer.run(() => {
           if (idempotency) {
-            await insertRow(trx, 'idempotency_records', {
+            writes.insertIdempotency.run({
               user_id: idempotency.userId,
               idempotency_key: idempotency.key,
               body_hash: idempotency.bodyHash,
@@ -184,7 +197,7 @@ export async function openSqliteRepository(filename: string): Promise<Repository
               created_at: idempotency.createdAt,
             });
           }
-          await insertRow(trx, 'verifications', {
+          writes.insertVerification.run({
             id: verification.id,
             user_id: verification.userId,
             outer_order_no: verification.outerOrderNo,
@@ -213,13 +226,10 @@ export async function openSqliteRepository(filename: string): Promise<Repository
     },
 
     async completeVerification(change: StatusChange) {
-      const result = await db
-        .updateTable('verifications')
-        .set({ status: change.to, updated_at: change.updatedAt, alipay_trace_id: change.alipayTraceId })
-        .where('id', '=', change.id)
-        .where('status', '=', 'PENDING')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const { changes } = await committer.run(() =>
+        writes.completeVerification.run(change.to, change.updatedAt, change.alipayTraceId, change.id),
+      );
+      return changes === 1;
     },
 
     async findIdempotency(userId, key): Promise<IdempotencyRecord | undefined> {
@@ -240,12 +250,14 @@ export async function openSqliteRepository(filename: string): Promise<Repository
     },
 
     async purgeExpired(now, idempotencyCutoff) {
-      const sessions = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
-      const records = await db.deleteFrom('idempotency_records').where('created_at', '<', idempotencyCutoff).executeTakeFirst();
-      return { sessions: Number(sessions.numDeletedRows), idempotencyRecords: Number(records.numDeletedRows) };
+      return committer.run(() => ({
+        sessions: writes.purgeSessions.run(now).changes,
+        idempotencyRecords: writes.purgeIdempotency.run(idempotencyCutoff).changes,
+      }));
     },
 
     async close() {
+      committer.flush();
       await db.destroy();
     },
   };
