@@ -30,10 +30,10 @@ describe('readProductionNodeFlags', () => {
     return path;
   }
 
-  it('reads the flags of the real start script, which keeps the young generation small', () => {
+  it('reads the flags of the real start script, which keep the young and old generations small', () => {
     const result = readFlags(join(ROOT, 'package.json'));
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toContain('--max-semi-space-size=4');
+    expect(JSON.parse(result.stdout)).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=25']);
   });
 
   it('reads several flags, and none when there are none', () => {
