@@ -24,8 +24,10 @@ describe('readProductionNodeFlags', () => {
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+  let packagesWritten = 0;
   function packageWithStart(start: string): string {
-    const path = join(scratch, `${Math.random().toString(36).slice(2)}.json`);
+    packagesWritten += 1;
+    const path = join(scratch, `package-${packagesWritten}.json`);
     writeFileSync(path, JSON.stringify({ scripts: { start } }));
     return path;
   }
