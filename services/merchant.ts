@@ -4,6 +4,7 @@
  * backend fails here as BAD_RESPONSE instead of as an undefined deep inside a page.
  */
 import {
+  CertifyUrlResponse,
   CreateSessionResponse,
   CreateVerificationRequest,
   CreateVerificationResponse,
@@ -50,4 +51,21 @@ export async function getVerification(verificationId: string): Promise<Verificat
   requireStrings(body, ['verificationId', 'status', 'certNoMasked']);
   if (VERIFICATION_STATUSES.indexOf(body.status) < 0) throw new ApiError('BAD_RESPONSE', 200);
   return body;
+}
+
+/**
+ * `POST /api/verifications/:verificationId/certify-url`: a newly signed certify URL for the
+ * same certifyId (no new initialize), so reopening the face check never uses a URL signed
+ * long ago. Rejects with `VERIFICATION_CLOSED` once the verification has a final status or
+ * its certifyId has expired: then only its status is left to show.
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+ */
+export async function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
+  const body = await request<CertifyUrlResponse>({
+    method: 'POST',
+    path: `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,
+    // request() always sends JSON, and the server refuses an empty JSON body.
+    body: {},
+  });
+  return requireStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
 }

@@ -43,6 +43,14 @@ export interface CreateVerificationResponse {
   expiresAt: string;
 }
 
+/**
+ * `200` answer of `POST /api/verifications/:verificationId/certify-url` (Bearer, no body or
+ * `{}`): the same verification and certifyId with a newly signed certify URL, so a retry
+ * never opens a URL signed long ago. `expiresAt` is still the certifyId's. `409
+ * VERIFICATION_CLOSED` once the verification has a final status or its certifyId expired.
+ */
+export type CertifyUrlResponse = CreateVerificationResponse;
+
 /** `200` answer of `GET /api/verifications/:verificationId` (Bearer) */
 export interface VerificationView {
   verificationId: string;

@@ -4,6 +4,7 @@
  * utils/error-codes.ts, so the page branches on codes and never on messages.
  */
 import {
+  CertifyUrlResponse,
   ClientConfig,
   CreateSessionResponse,
   CreateVerificationRequest,
@@ -55,6 +56,11 @@ export interface ApiClient {
   createSession(authCode: string): Promise<CreateSessionResponse>;
   createVerification(token: string, request: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse>;
   getVerification(token: string, verificationId: string): Promise<VerificationView>;
+  /**
+   * A newly signed certify URL for the same certifyId (no new initialize), for reopening the
+   * face check; `VERIFICATION_CLOSED` once the verification is over.
+   */
+  renewCertifyUrl(token: string, verificationId: string): Promise<CertifyUrlResponse>;
 }
 
 /** Builds the client over `fetch` (injected so it can be swapped; the page passes window.fetch). */
@@ -116,6 +122,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       ),
     getVerification: (token, verificationId) =>
       send(`/api/verifications/${encodeURIComponent(verificationId)}`, { method: 'GET', headers: bearer(token) }, isVerificationView),
+    renewCertifyUrl: (token, verificationId) =>
+      send(
+        `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,
+        // The server refuses an empty JSON body; the path says everything, so send `{}`.
+        { method: 'POST', headers: { ...bearer(token), 'Content-Type': 'application/json' }, body: '{}' },
+        isCreatedVerification,
+      ),
   };
 }
 
@@ -131,6 +144,7 @@ function isSession(body: unknown): body is CreateSessionResponse {
   return hasStrings(body, ['token', 'expiresAt']);
 }
 
+/** Also the shape of a renewed certify URL (CertifyUrlResponse). */
 function isCreatedVerification(body: unknown): body is CreateVerificationResponse {
   return hasStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
 }

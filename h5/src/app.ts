@@ -11,7 +11,7 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify (the certify URL)
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the backend's proof)
  */
-import { ClientConfig, VerificationView } from '../../utils/api-contract';
+import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
 import { AlipayJSBridge, BridgeHost, CertifyTarget, startOpenCertify, waitForAlipayBridge } from './alipay-bridge';
@@ -69,7 +69,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
   let submitting = false;
   let idempotencyKey: string | null = null;
   let lastPendingMode: ConfirmMode = 'once';
-  let retryTarget: { bridge: AlipayJSBridge; target: CertifyTarget; verificationId: string } | null = null;
+  /** After a 6002: the bridge and the verification to reopen; the URL is signed anew each time. */
+  let retryTarget: { bridge: AlipayJSBridge; verificationId: string } | null = null;
 
   const view: PageView = createPageView(host.document, copy, {
     onSubmit: (input) => void submit(input),
@@ -155,7 +156,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
         view.show({ kind: 'form', notice: 'cancelled' });
         return;
       case 'retry-network':
-        retryTarget = { bridge, target, verificationId };
+        retryTarget = { bridge, verificationId };
         view.show({ kind: 'network-retry' });
         return;
       case 'show-error':
@@ -168,6 +169,36 @@ export async function startApp(deps: AppDeps): Promise<void> {
         await confirm(verificationId, next.whilePending);
         return;
     }
+  }
+
+  /**
+   * Reopens the face check after a 6002 with a certify URL the backend signs now for the same
+   * certifyId (no new initialize), never the one signed when the verification was created.
+   */
+  async function retryCertify(bridge: AlipayJSBridge, verificationId: string): Promise<void> {
+    view.show({ kind: 'busy', reason: 'preparing' });
+    let renewed: CertifyUrlResponse;
+    try {
+      renewed = await api.renewCertifyUrl(token, verificationId);
+    } catch (error) {
+      const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+      if (code === 'UNAUTHORIZED') return signInAgain();
+      if (code === 'VERIFICATION_CLOSED') {
+        // Over (a final status, or the certifyId expired): what the backend says is the screen.
+        retryTarget = null;
+        return confirm(verificationId, 'once');
+      }
+      if (code === 'NOT_FOUND') {
+        retryTarget = null;
+        store.clearPendingVerificationId();
+        view.show({ kind: 'error', code });
+        return;
+      }
+      // A lost answer or a busy server: the retry may still work, so offer it again with the reason.
+      view.show({ kind: 'network-retry', code: toPageErrorCode(error) });
+      return;
+    }
+    await runBridge(bridge, { certifyId: renewed.certifyId, url: renewed.url }, verificationId);
   }
 
   function showSubmitError(error: unknown): void {
@@ -231,7 +262,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
         return;
       }
       case 'retry-certify':
-        if (retryTarget) await runBridge(retryTarget.bridge, retryTarget.target, retryTarget.verificationId);
+        if (retryTarget) await retryCertify(retryTarget.bridge, retryTarget.verificationId);
         return;
       case 'start-over':
         retryTarget = null;

@@ -19,8 +19,11 @@ export type Screen =
    * (`still-processing`).
    */
   | { kind: 'verification'; view: VerificationView; pending?: 'not-finished' | 'still-processing' }
-  /** 6002: the same certifyId and url may be opened again. */
-  | { kind: 'network-retry' }
+  /**
+   * 6002: the same certifyId may be opened again, with a URL the backend signs anew. `code`
+   * says why the last retry did not open (its new URL did not arrive).
+   */
+  | { kind: 'network-retry'; code?: PageErrorCode }
   | { kind: 'upgrade'; version: string }
   | { kind: 'open-in-alipay' }
   | { kind: 'error'; code: PageErrorCode };
@@ -47,7 +50,7 @@ export interface ScreenModel {
 }
 
 /** Errors after which this verification is over and only a new one helps; reloading helps the rest. */
-const START_OVER_ERRORS: readonly PageErrorCode[] = ['NOT_FOUND', 'IDEMPOTENCY_MISMATCH', 'CERTIFY_FAILED'];
+const START_OVER_ERRORS: readonly PageErrorCode[] = ['NOT_FOUND', 'IDEMPOTENCY_MISMATCH', 'VERIFICATION_CLOSED', 'CERTIFY_FAILED'];
 
 /** The words and buttons for every screen but the form and the busy indicator. */
 export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind: 'busy' }>, copy: CopyBundle): ScreenModel {
@@ -56,7 +59,14 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
     case 'verification':
       return describeVerification(screen.view, screen.pending ?? 'not-finished', copy);
     case 'network-retry':
-      return { name: 'network', tone: 'warning', title: page.networkTitle, message: page.networkMessage, actions: ['retry-certify', 'start-over'] };
+      return {
+        name: 'network',
+        tone: 'warning',
+        title: page.networkTitle,
+        message: screen.code ? copy.errors[screen.code] : page.networkMessage,
+        errorCode: screen.code,
+        actions: ['retry-certify', 'start-over'],
+      };
     case 'upgrade':
       return {
         name: 'upgrade',
@@ -121,7 +131,7 @@ export type OutcomeStep =
   | { step: 'confirm-with-server'; whilePending: 'poll' | 'fail-if-pending' }
   /** 6001: back to the form with the inputs kept. */
   | { step: 'back-to-form' }
-  /** 6002: offer to open the same certifyId and url again. */
+  /** 6002: offer to open the same certifyId again, with a newly signed URL. */
   | { step: 'retry-network' }
   | { step: 'show-error'; code: PageErrorCode }
   | { step: 'upgrade' };

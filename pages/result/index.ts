@@ -2,22 +2,22 @@
  * The result page shows only what the server says (`GET /api/verifications/:id`):
  * a 9000 on the client is a hint, never proof. PENDING is polled with backoff for
  * about 15 seconds, then "still processing" with a refresh button. After a 6002 the
- * user may retry with the same certifyId and URL while they are valid, which costs no
- * new initialize.
+ * user may retry: the backend signs a new certify URL for the same certifyId
+ * (`POST /api/verifications/:id/certify-url`), which costs no new initialize, and the
+ * face check opens with it, never with a URL signed minutes or hours ago.
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  * @see https://opendocs.alipay.com/mini/api/kc5zbx (my.navigateBack)
  * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
  */
-import { VerificationStatus } from '../../utils/api-contract';
+import { CertifyUrlResponse, VerificationStatus } from '../../utils/api-contract';
 import { CertifyBridgeError, startCertify } from '../../utils/certify-bridge';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { describeErrorCode } from '../../utils/error-messages';
 import { clearPendingVerificationId } from '../../utils/pending-verification';
 import { ApiError } from '../../utils/request';
 import { TimerHandle, startTimer, stopTimer } from '../../utils/timers';
-import { findUsableCertifyTicket, forgetCertifyTicket } from '../../services/certify-tickets';
-import { getVerification } from '../../services/merchant';
+import { getVerification, renewCertifyUrl } from '../../services/merchant';
 import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 
 /**
@@ -36,11 +36,9 @@ export interface ResultData {
   screen: ResultScreen;
   /** From the server, for display only. */
   certNoMasked: string;
-  /** The error screen's message, or why a retry is impossible on the network screen. */
+  /** The error screen's message, or why the last retry did not open on the network screen. */
   message: string;
-  /** On the network screen: the same certifyId and URL can still be used. */
-  canRetryCertify: boolean;
-  /** Alipay's check is open again after a 6002. */
+  /** A retry after a 6002 is under way: a new URL is being signed, or Alipay's check is open again. */
   retrying: boolean;
 }
 
@@ -62,6 +60,7 @@ interface ResultMethods {
   stopPolling(): void;
   pollStatus(run: number, attempt: number): Promise<void>;
   showStatus(status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void;
+  showRenewFailure(code: string): void;
   showRetryOutcome(outcome: CertifyOutcome): void;
   showFinalStatusIfAny(): Promise<void>;
 }
@@ -69,7 +68,7 @@ interface ResultMethods {
 type ResultPage = { data: ResultData; setData(update: Partial<ResultData>): void } & ResultState & ResultMethods;
 
 function initialData(): ResultData {
-  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', certNoMasked: '', message: '', canRetryCertify: false, retrying: false };
+  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', certNoMasked: '', message: '', retrying: false };
 }
 
 /** Back to the form kept in the page stack (inputs intact), or a fresh form after a resume. */
@@ -90,8 +89,7 @@ const options = {
       return;
     }
     if (query.retry === '1') {
-      const ticket = findUsableCertifyTicket(this.verificationId);
-      this.setData({ screen: 'network', canRetryCertify: ticket !== null, message: ticket ? '' : this.data.copy.ticketExpired });
+      this.setData({ screen: 'network', message: '' });
       void this.showFinalStatusIfAny();
       return;
     }
@@ -116,15 +114,18 @@ const options = {
 
   async onRetryCertifyTap(this: ResultPage): Promise<void> {
     if (this.data.retrying) return;
-    const ticket = findUsableCertifyTicket(this.verificationId);
-    if (!ticket) {
-      this.setData({ canRetryCertify: false, message: this.data.copy.ticketExpired });
+    this.setData({ retrying: true, message: '' });
+    let renewed: CertifyUrlResponse;
+    try {
+      renewed = await renewCertifyUrl(this.verificationId);
+    } catch (error) {
+      this.setData({ retrying: false });
+      this.showRenewFailure(error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
       return;
     }
-    this.setData({ retrying: true });
     let outcome: CertifyOutcome;
     try {
-      outcome = await startCertify({ certifyId: ticket.certifyId, url: ticket.url });
+      outcome = await startCertify({ certifyId: renewed.certifyId, url: renewed.url });
     } catch (error) {
       if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
       this.setData({ retrying: false, screen: 'error', message: this.data.copy.bridgeError });
@@ -134,10 +135,26 @@ const options = {
     this.showRetryOutcome(outcome);
   },
 
+  /** Where a refused or lost `certify-url` request leaves the user. */
+  showRenewFailure(this: ResultPage, code: string): void {
+    // Over (a final status, or the certifyId expired): the server's status is the screen to
+    // show, and its lookup settles an expired verification that is still stored PENDING.
+    if (code === 'VERIFICATION_CLOSED') {
+      this.startPolling();
+      return;
+    }
+    if (code === 'NOT_FOUND') {
+      clearPendingVerificationId();
+      this.setData({ screen: 'error', message: describeErrorCode(code) });
+      return;
+    }
+    // A lost answer or a busy server: the retry may still work, so stay and say why.
+    this.setData({ message: describeErrorCode(code) });
+  },
+
   showRetryOutcome(this: ResultPage, outcome: CertifyOutcome): void {
     const giveUp = (message: string): void => {
       clearPendingVerificationId();
-      forgetCertifyTicket(this.verificationId);
       this.setData({ screen: 'error', message });
     };
     switch (outcome.status) {
@@ -145,7 +162,6 @@ const options = {
         return;
       case 'cancelled':
         clearPendingVerificationId();
-        forgetCertifyTicket(this.verificationId);
         returnToForm();
         return;
       case 'failed':
@@ -165,7 +181,7 @@ const options = {
 
   /**
    * A 6002 may come after Alipay already recorded the face check (the answer, not the
-   * check, was lost), so ask the server once before offering a retry of a finished ticket.
+   * check, was lost), so ask the server once while the retry is on offer.
    */
   async showFinalStatusIfAny(this: ResultPage): Promise<void> {
     const run = this.pollRun;
@@ -217,7 +233,6 @@ const options = {
       return;
     }
     clearPendingVerificationId();
-    forgetCertifyTicket(this.verificationId);
     const screens: Record<Exclude<VerificationStatus, 'PENDING'>, ResultScreen> = { PASSED: 'passed', FAILED: 'failed', EXPIRED: 'expired' };
     this.setData({ screen: screens[status], certNoMasked });
   },

@@ -17,7 +17,6 @@ import { CheckboxChangeEvent, InputEvent } from '../../utils/mini-events';
 import { clearPendingVerificationId, savePendingVerificationId } from '../../utils/pending-verification';
 import { ApiError } from '../../utils/request';
 import { createUuidV4 } from '../../utils/uuid';
-import { forgetCertifyTicket, rememberCertifyTicket } from '../../services/certify-tickets';
 import { createVerification } from '../../services/merchant';
 import { takeResumeVerification } from '../../services/resume';
 import { UPGRADE_MESSAGES_ZH_CN, VERIFY_COPY_ZH_CN, VerifyCopy } from './copy';
@@ -197,7 +196,6 @@ const options = {
       return;
     }
     this.unansweredSubmission = null;
-    rememberCertifyTicket(created);
     savePendingVerificationId(created.verificationId);
 
     let outcome: CertifyOutcome;
@@ -217,7 +215,6 @@ const options = {
     const copy = this.data.copy;
     const stayOnForm = (update: Partial<VerifyData>): void => {
       clearPendingVerificationId();
-      forgetCertifyTicket(verificationId);
       this.refreshCanSubmit({ submitting: false, ...update });
     };
     switch (outcome.status) {

@@ -6,6 +6,7 @@
 import { Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
+import { ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
 import { alipayUserAgent, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { FAKE_TOKEN, FakeApi, FakeApiOptions, routeFakeApi } from './support/fake-api';
@@ -163,7 +164,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     expect(await page.evaluate(() => window.sessionStorage.getItem('identity-verify.pending-verification'))).toBeNull();
   });
 
-  it('offers a retry after 6002 (network) that reopens the same certifyId and url', async () => {
+  it('offers a retry after 6002 (network) that reopens the same certifyId with a URL the server signs anew', async () => {
     const api = await openInAlipay({ api: { statuses: ['PASSED'] } });
     await submitValidForm();
     const [first] = await waitForBridgeCalls(page, 1);
@@ -172,13 +173,54 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     const screen = outcomeScreen(page, 'network');
     await screen.waitFor();
     expect(await screen.getByRole('heading').textContent()).toBe(COPY.networkTitle);
+    expect(api.requestsTo('POST', '/api/verifications/')).toHaveLength(0);
     await screen.getByRole('button', { name: COPY.actionRetryCertify }).click();
 
     const calls = await waitForBridgeCalls(page, 2);
-    expect(calls[1]).toEqual(first);
-    expect(api.requestsTo('POST', '/api/verifications')).toHaveLength(1);
+    const renewals = api.requestsTo('POST', `/api/verifications/${api.created.verificationId}/certify-url`);
+    expect(renewals).toHaveLength(1);
+    expect(renewals[0].headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
+    expect(renewals[0].body).toEqual({});
+    expect(calls[1]).toEqual({ ...first, options: { ...first.options, param: expect.any(String) } });
+    expect(JSON.parse(calls[1].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.renewals[0].url });
+    expect(api.renewals[0].url).not.toBe(api.created.url);
+    // No second initialize: the only other POST is the renewal.
+    expect(api.requestsTo('POST', '/api/verifications').filter((request) => request.path === '/api/verifications')).toHaveLength(1);
     await answerBridgeCall(page, 1, { resultStatus: '9000', result: {} });
     await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('shows what the server says, and opens nothing, when the retry finds the verification over (VERIFICATION_CLOSED)', async () => {
+    const closed = { status: 409, body: { error: { code: 'VERIFICATION_CLOSED' as const, message: 'over' } } };
+    const api = await openInAlipay({ api: { statuses: ['EXPIRED'], renewFailures: [closed] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '6002', result: {} });
+    await outcomeScreen(page, 'network').getByRole('button', { name: COPY.actionRetryCertify }).click();
+
+    const screen = outcomeScreen(page, 'expired');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.expiredTitle);
+    expect(api.requestsTo('GET', `/api/verifications/${api.created.verificationId}`)).toHaveLength(1);
+    expect(await page.evaluate(() => (window as unknown as { __fakeBridge: { calls(): unknown[] } }).__fakeBridge.calls().length)).toBe(1);
+    expect(await page.evaluate(() => window.sessionStorage.getItem('identity-verify.pending-verification'))).toBeNull();
+  });
+
+  it('offers the retry again, with the reason, when the new URL does not arrive', async () => {
+    const api = await openInAlipay({ api: { statuses: ['PASSED'], renewFailures: ['network'] } });
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '6002', result: {} });
+    await outcomeScreen(page, 'network').getByRole('button', { name: COPY.actionRetryCertify }).click();
+
+    const screen = outcomeScreen(page, 'network');
+    await screen.getByText('NETWORK_ERROR').waitFor();
+    expect(await screen.textContent()).toContain(ERROR_MESSAGES_ZH_CN.NETWORK_ERROR);
+    await screen.getByRole('button', { name: COPY.actionRetryCertify }).click();
+
+    const calls = await waitForBridgeCalls(page, 2);
+    expect(JSON.parse(calls[1].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.renewals[0].url });
+    expect(api.requestsTo('POST', `/api/verifications/${api.created.verificationId}/certify-url`)).toHaveLength(2);
   });
 
   it('shows a bridge error, not an Alipay answer, when the bridge call itself fails', async () => {

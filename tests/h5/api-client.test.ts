@@ -41,6 +41,23 @@ describe('createApiClient', () => {
     expect(fake.sent[0].input).toBe('/api/verifications/a%2Fb');
   });
 
+  it('asks for a newly signed certify URL with the bearer token and an empty JSON object, in the encoded path', async () => {
+    const fake = fakeFetch(() => jsonResponse(200, CREATED));
+    await expect(createApiClient({ fetch: fake.fetch }).renewCertifyUrl('tok', 'a/b')).resolves.toEqual(CREATED);
+    const [{ input, init }] = fake.sent;
+    expect(input).toBe('/api/verifications/a%2Fb/certify-url');
+    expect(init.method).toBe('POST');
+    expect(init.headers).toMatchObject({ Authorization: 'Bearer tok', 'Content-Type': 'application/json' });
+    expect(init.body).toBe('{}');
+  });
+
+  it('reports a closed verification by its code, and an answer without a url as BAD_RESPONSE', async () => {
+    const closed = fakeFetch(() => jsonResponse(409, { error: { code: 'VERIFICATION_CLOSED', message: 'over' } }));
+    await expect(createApiClient({ fetch: closed.fetch }).renewCertifyUrl('t', 'v')).rejects.toMatchObject({ code: 'VERIFICATION_CLOSED', status: 409 });
+    const partial = fakeFetch(() => jsonResponse(200, { ...CREATED, url: undefined }));
+    await expect(createApiClient({ fetch: partial.fetch }).renewCertifyUrl('t', 'v')).rejects.toMatchObject({ code: 'BAD_RESPONSE', status: 200 });
+  });
+
   it('turns the backend error body into an ApiError with its code and status', async () => {
     const fake = fakeFetch(() => jsonResponse(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }));
     await expect(createApiClient({ fetch: fake.fetch }).createSession('code')).rejects.toMatchObject({ code: 'RATE_LIMITED', status: 429 });

@@ -145,6 +145,32 @@ describe('H5 page inside Alipay (fake bridge) against the real server and emulat
     expect(await screen.textContent()).toContain(maskCertNo(certNo));
   });
 
+  it('retries a 6002 with a URL the server signs for the same certifyId, which opens the emulated page', async () => {
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    await installFakeBridge(page, { present: true });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await fillAndSubmit(page, { certName: TEST_NAMES[2], certNo: makeCertNo(4308), consent: true });
+    const [first] = await waitForBridgeCalls(page, 1);
+    const issued = JSON.parse(first.options.param as string) as { certifyId: string; url: string };
+    await answerBridgeCall(page, 0, { resultStatus: '6002', result: {} });
+
+    const retry = outcomeScreen(page, 'network').getByRole('button', { name: COPY.actionRetryCertify });
+    const [renewal] = await Promise.all([
+      page.waitForResponse((response) => new URL(response.url()).pathname.endsWith('/certify-url')),
+      retry.click(),
+    ]);
+    expect(renewal.status()).toBe(200);
+    expect(new URL(renewal.url()).pathname).toMatch(/^\/api\/verifications\/[0-9a-f-]{36}\/certify-url$/);
+    const calls = await waitForBridgeCalls(page, 2);
+    const reopened = JSON.parse(calls[1].options.param as string) as { certifyId: string; url: string };
+    expect(reopened.certifyId).toBe(issued.certifyId);
+    expect(reopened.url).toBe(((await renewal.json()) as { url: string }).url);
+    // Same-second signatures may be byte-identical; server/tests/certify-url.test.ts proves a new one on a moved clock.
+    const certifyPage = await fetch(reopened.url);
+    expect(certifyPage.status).toBe(200);
+    expect(await certifyPage.text()).toContain('data-outcome="PASSED"');
+  });
+
   it('does not show PASSED for a client-side 9000 the server has no pass for', async () => {
     page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
     await installFakeBridge(page, { present: true });

@@ -55,6 +55,28 @@ describe('describeScreen', () => {
   });
 });
 
+describe('the 6002 retry screen', () => {
+  it('offers the retry and a way out, and says why when the last retry did not open', () => {
+    expect(describeScreen({ kind: 'network-retry' }, ZH)).toMatchObject({
+      name: 'network',
+      message: PAGE_COPY_ZH_CN.networkMessage,
+      errorCode: undefined,
+      actions: ['retry-certify', 'start-over'],
+    });
+    expect(describeScreen({ kind: 'network-retry', code: 'NETWORK_ERROR' }, ZH)).toMatchObject({
+      name: 'network',
+      title: PAGE_COPY_ZH_CN.networkTitle,
+      message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR,
+      errorCode: 'NETWORK_ERROR',
+      actions: ['retry-certify', 'start-over'],
+    });
+  });
+
+  it('starts over after VERIFICATION_CLOSED, should it ever be shown as an error', () => {
+    expect(describeScreen({ kind: 'error', code: 'VERIFICATION_CLOSED' }, ZH).actions).toEqual(['start-over']);
+  });
+});
+
 describe('copy tables', () => {
   it('has the same keys and no empty text in zh-CN and en-US', () => {
     expect(Object.keys(PAGE_COPY_EN_US).sort()).toEqual(Object.keys(PAGE_COPY_ZH_CN).sort());

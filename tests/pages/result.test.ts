@@ -1,11 +1,11 @@
 /**
  * pages/result: shows only what `GET /api/verifications/:id` says, polls PENDING with
- * backoff for about 15 s, retries a 6002 with the same ticket, and gives every final
- * state a next step. Fake timers drive the backoff; nothing sleeps.
+ * backoff for about 15 s, retries a 6002 with a URL the server signs anew for the same
+ * certifyId, and gives every final state a next step. Fake timers drive the backoff;
+ * nothing sleeps.
  */
 import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo } from '../support/identities';
-import { RESULT_COPY_ZH_CN } from '../../pages/result/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../utils/pending-verification';
@@ -177,25 +177,63 @@ describe('polling PENDING', () => {
 });
 
 describe('after 6002', () => {
-  it('retries with the same certifyId and url, with no new POST /api/verifications', async () => {
+  type BridgeCall = { opt: { param: string } };
+
+  function renewalsOf(verificationId: string): Array<{ headers: Record<string, string>; body: unknown }> {
+    return env.backend.requestsTo('POST', `/api/verifications/${verificationId}/certify-url`);
+  }
+
+  it('asks the server for a newly signed URL and opens the face check with it, with no new POST /api/verifications', async () => {
     const { query, firstParam } = await verifyUntilResultPage(certifyAnswer('6002'));
     expect(query.retry).toBe('1');
     const page = await env.mount(RESULT, query);
-    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true });
+    expect(page.data).toMatchObject({ screen: 'network', message: '' });
     expect(env.backend.requestsTo('GET', `/api/verifications/${query.verificationId}`)).toHaveLength(1);
     env.clearTimeline();
 
-    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    env.backend.statusScript[query.verificationId] = ['PENDING', 'PASSED'];
     env.certifyScripts.push(certifyAnswer('9000'));
     await call(page, 'onRetryCertifyTap');
     await settle();
 
-    const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
-    expect(bridge.opt.param).toBe(firstParam);
-    expect(JSON.parse(bridge.opt.param)).toEqual({ certifyId: 'certify-2', url: expect.stringContaining('certify_id=certify-2') });
+    const [renewal] = renewalsOf(query.verificationId);
+    expect(renewal.body).toEqual({});
+    expect(renewal.headers.authorization).toMatch(/^Bearer token-/);
+    const [bridge] = env.argsOf('call') as BridgeCall[];
+    const param = JSON.parse(bridge.opt.param) as { certifyId: string; url: string };
+    expect(param).toEqual({ certifyId: 'certify-2', url: expect.stringContaining('certify_id=certify-2&timestamp=renewal-') });
+    expect(param.url).not.toBe((JSON.parse(firstParam) as { url: string }).url);
     expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(1);
-    expect(env.myCalls(['call', 'request'])).toEqual(['call', 'request']);
+    // One my.request for the URL, then the face check, then the status lookup.
+    expect(env.myCalls(['call', 'request'])).toEqual(['request', 'call', 'request']);
+    await jest.advanceTimersByTimeAsync(1000);
     expect(page.data.screen).toBe('passed');
+  });
+
+  it('asks for a new URL on every retry', async () => {
+    const { query, firstParam } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.certifyScripts.push(certifyAnswer('6002'), certifyAnswer('6002'));
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'network', retrying: false, message: '' });
+    await call(page, 'onRetryCertifyTap');
+    const params = [firstParam, ...(env.argsOf('call') as BridgeCall[]).map((bridge) => bridge.opt.param)];
+    const urls = params.map((param) => (JSON.parse(param) as { url: string }).url);
+    expect(urls).toHaveLength(3);
+    expect(new Set(urls).size).toBe(3);
+    expect(renewalsOf(query.verificationId)).toHaveLength(2);
+  });
+
+  it('sends one request for a double tap', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    // No script for the reopened check: it stays open, as while the user is in it.
+    call(page, 'onRetryCertifyTap');
+    call(page, 'onRetryCertifyTap');
+    await settle();
+    expect(page.data.retrying).toBe(true);
+    expect(renewalsOf(query.verificationId)).toHaveLength(1);
+    expect(env.argsOf('call')).toHaveLength(1);
   });
 
   it('shows the final answer instead of a retry when the server already has one', async () => {
@@ -211,15 +249,7 @@ describe('after 6002', () => {
     const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
     env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network' } });
     const page = await env.mount(RESULT, query);
-    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true });
-  });
-
-  it('stays on the retry screen when the network fails again', async () => {
-    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
-    const page = await env.mount(RESULT, query);
-    env.certifyScripts.push(certifyAnswer('6002'));
-    await call(page, 'onRetryCertifyTap');
-    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: true, retrying: false });
+    expect(page.data).toMatchObject({ screen: 'network', message: '' });
   });
 
   it('goes back to the form with the inputs kept when the user cancels the retry', async () => {
@@ -232,19 +262,59 @@ describe('after 6002', () => {
     expect(env.storage).toEqual({});
   });
 
-  it('refuses to retry once the ticket has expired, and points back to the form', async () => {
+  it.each([
+    ['EXPIRED', 'expired'],
+    ['PASSED', 'passed'],
+    ['FAILED', 'failed'],
+  ] as const)('VERIFICATION_CLOSED: opens nothing and shows the server\'s %s status', async (status, screen) => {
     const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
-    jest.setSystemTime(Date.now() + 24 * 60 * 60 * 1000);
     const page = await env.mount(RESULT, query);
-    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: false, message: RESULT_COPY_ZH_CN.ticketExpired });
+    env.backend.statusScript[query.verificationId] = [status];
     env.clearTimeline();
     await call(page, 'onRetryCertifyTap');
-    expect(env.myCalls(['call', 'request'])).toEqual([]);
+    await settle();
+    expect(screens()).toEqual(['loading', screen]);
+    expect(page.data).toMatchObject({ screen, retrying: false, certNoMasked: maskCertNo(CERT_NO) });
+    expect(env.myCalls(['call', 'startAPVerify'])).toEqual([]);
+    expect(env.storage).toEqual({});
   });
 
-  it('has no ticket after a restart (memory only), so it offers only the way back', async () => {
+  it('stays on the retry screen with the reason when the new URL does not arrive, and a second tap opens the check', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network' } });
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'network', retrying: false, message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR });
+    expect(env.argsOf('call')).toEqual([]);
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
+
+    env.certifyScripts.push(certifyAnswer('6002'));
+    await call(page, 'onRetryCertifyTap');
+    expect(env.argsOf('call')).toHaveLength(1);
+    expect(page.data).toMatchObject({ screen: 'network', message: '' });
+  });
+
+  it('says so and forgets the stored id when the server does not know the verification', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.backend.scripted.push({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such verification' } } });
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'error', retrying: false, message: ERROR_MESSAGES_ZH_CN.NOT_FOUND });
+    expect(env.argsOf('call')).toEqual([]);
+    expect(env.storage).toEqual({});
+  });
+
+  it('retries after a restart too: the server signs the URL, so the app keeps none', async () => {
     await launch();
+    env.backend.statusScript['ver-from-last-run'] = ['PENDING'];
     const page = await env.mount(RESULT, { verificationId: 'ver-from-last-run', retry: '1' });
-    expect(page.data).toMatchObject({ screen: 'network', canRetryCertify: false, message: RESULT_COPY_ZH_CN.ticketExpired });
+    expect(page.data).toMatchObject({ screen: 'network', message: '' });
+    env.certifyScripts.push(certifyAnswer('6002'));
+    await call(page, 'onRetryCertifyTap');
+    const [bridge] = env.argsOf('call') as BridgeCall[];
+    expect(JSON.parse(bridge.opt.param)).toEqual({
+      certifyId: 'certify-of-ver-from-last-run',
+      url: expect.stringContaining('certify_id=certify-of-ver-from-last-run'),
+    });
   });
 });

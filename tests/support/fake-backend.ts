@@ -3,7 +3,7 @@
  * answering the fake my.request. Tests script what it says (statuses, failures) and read
  * what it was asked. The real server is tested in server/tests through app.inject().
  */
-import { CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
+import { CertifyUrlResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
 import { maskCertNo } from '../../utils/identity';
 
 export interface RecordedRequest {
@@ -33,6 +33,7 @@ export class FakeBackend {
   private readonly tokens: string[] = [];
   private readonly byIdempotencyKey: Record<string, CreateVerificationResponse> = {};
   private readonly masked: Record<string, string> = {};
+  private readonly created: Record<string, CreateVerificationResponse> = {};
   private counter = 0;
 
   /** Makes every token issued so far invalid, as after a server restart. */
@@ -54,6 +55,8 @@ export class FakeBackend {
     if (request.method === 'POST' && request.path === '/api/verifications') return this.createVerification(request);
     const match = /^\/api\/verifications\/([^/]+)$/.exec(request.path);
     if (request.method === 'GET' && match) return this.getVerification(decodeURIComponent(match[1]));
+    const renewal = /^\/api\/verifications\/([^/]+)\/certify-url$/.exec(request.path);
+    if (request.method === 'POST' && renewal) return this.renewCertifyUrl(decodeURIComponent(renewal[1]));
     return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such route' } } };
   }
 
@@ -85,6 +88,7 @@ export class FakeBackend {
       expiresAt: new Date(Date.now() + 23 * 60 * 60 * 1000).toISOString(),
     };
     this.masked[created.verificationId] = maskCertNo(body.certNo);
+    this.created[created.verificationId] = created;
     if (key) this.byIdempotencyKey[key] = created;
     return { status: 201, body: created };
   }
@@ -102,5 +106,29 @@ export class FakeBackend {
       updatedAt: new Date().toISOString(),
     };
     return { status: 200, body: view };
+  }
+
+  /**
+   * A newly signed URL for the same certifyId, different on every call (as the real server's
+   * timestamp and sign are); 409 VERIFICATION_CLOSED while the scripted status is final. A
+   * verification known only from `statusScript` (one from an earlier run) gets a certifyId
+   * named after it.
+   */
+  private renewCertifyUrl(verificationId: string): FakeAnswer {
+    const script = this.statusScript[verificationId];
+    const created = this.created[verificationId];
+    if (!created && !script) return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such verification' } } };
+    if (script && script[0] !== 'PENDING') {
+      return { status: 409, body: { error: { code: 'VERIFICATION_CLOSED', message: 'This verification is over' } } };
+    }
+    this.counter += 1;
+    const certifyId = created ? created.certifyId : `certify-of-${verificationId}`;
+    const renewed: CertifyUrlResponse = {
+      verificationId,
+      certifyId,
+      url: `https://openapi.alipay.com/gateway.do?method=alipay.user.certify.open.certify&certify_id=${certifyId}&timestamp=renewal-${this.counter}`,
+      expiresAt: created ? created.expiresAt : new Date(Date.now() + DAY_MS).toISOString(),
+    };
+    return { status: 200, body: renewed };
   }
 }

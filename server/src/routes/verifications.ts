@@ -1,6 +1,8 @@
 /**
- * `POST /api/verifications` and `GET /api/verifications/:verificationId` (Bearer).
+ * `POST /api/verifications`, `GET /api/verifications/:verificationId` and
+ * `POST /api/verifications/:verificationId/certify-url` (Bearer).
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  */
 import { FastifyPluginAsync } from 'fastify';
@@ -23,7 +25,7 @@ export interface VerificationRoutesOptions {
 
 const bearer = [{ bearerAuth: [] }];
 
-/** Registers the two verification endpoints; each authenticates its caller itself. */
+/** Registers the verification endpoints; each authenticates its caller itself. */
 export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> = async (app, { sessions, verifications }) => {
   app.post<{ Body: CreateVerificationRequest; Headers: { 'idempotency-key'?: string } }>(
     '/api/verifications',
@@ -58,6 +60,26 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     async (request) => {
       const userId = await sessions.authenticate(request.headers.authorization);
       return verifications.getVerification(userId, request.params.verificationId);
+    },
+  );
+
+  // The path names everything, so any body is ignored (the clients, which always send JSON,
+  // send `{}`). The answer has a creation's fields. Counted per IP like the other signing
+  // routes, though it costs no Alipay call.
+  app.post<{ Params: { verificationId: string } }>(
+    '/api/verifications/:verificationId/certify-url',
+    {
+      config: { rateLimitByIp: true },
+      schema: {
+        summary: 'A newly signed certify URL for the same live certifyId (a local signature, no Alipay call)',
+        security: bearer,
+        params: VerificationParams,
+        response: { 200: CreateVerificationReply, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const userId = await sessions.authenticate(request.headers.authorization);
+      return verifications.renewCertifyUrl(userId, request.params.verificationId);
     },
   );
 };

@@ -6,6 +6,7 @@
  */
 import { Page, Request, Route } from 'playwright-core';
 import {
+  CertifyUrlResponse,
   ClientConfig,
   CreateSessionResponse,
   CreateVerificationResponse,
@@ -31,11 +32,18 @@ export interface FakeApiOptions {
   statuses?: VerificationStatus[];
   /** Answer POST /api/verifications with this error instead. */
   createError?: { status: number; body: ApiErrorBody };
+  /**
+   * How successive POST /api/verifications/:id/certify-url calls fail, in order (`network`
+   * drops the request); once used up, each call answers a newly signed URL.
+   */
+  renewFailures?: Array<{ status: number; body: ApiErrorBody } | 'network'>;
 }
 
 export interface FakeApi {
   requests: RecordedApiRequest[];
   created: CreateVerificationResponse;
+  /** Every URL the fake signed anew, in order. */
+  renewals: CertifyUrlResponse[];
   /** Requests of one method and path prefix, in order. */
   requestsTo(method: string, pathPrefix: string): RecordedApiRequest[];
 }
@@ -59,6 +67,8 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
   const requests: RecordedApiRequest[] = [];
   const statuses = options.statuses ?? ['PASSED'];
   let statusReads = 0;
+  const renewals: CertifyUrlResponse[] = [];
+  const renewFailures = [...(options.renewFailures ?? [])];
   const created: CreateVerificationResponse = {
     verificationId: 'vrf_fake_0001',
     certifyId: 'fake-certify-id-0001',
@@ -100,6 +110,15 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
       if (options.createError) return json(route, options.createError.status, options.createError.body);
       return json(route, 201, created);
     }
+    if (request.method() === 'POST' && path === `/api/verifications/${created.verificationId}/certify-url`) {
+      const failure = renewFailures.shift();
+      if (failure === 'network') return route.abort('internetdisconnected');
+      if (failure) return json(route, failure.status, failure.body);
+      // A new timestamp and sign on every call, as the real server's are.
+      const renewed: CertifyUrlResponse = { ...created, url: `${created.url}-renewed-${renewals.length + 1}` };
+      renewals.push(renewed);
+      return json(route, 200, renewed);
+    }
     if (request.method() === 'GET' && path === `/api/verifications/${created.verificationId}`) {
       const status = statuses[Math.min(statusReads, statuses.length - 1)];
       statusReads += 1;
@@ -118,6 +137,7 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
   return {
     requests,
     created,
+    renewals,
     requestsTo: (method, pathPrefix) => requests.filter((request) => request.method === method && request.path.indexOf(pathPrefix) === 0),
   };
 }
