@@ -5,13 +5,19 @@
  */
 import { resolve } from 'node:path';
 import { buildApp } from './app';
-import { ConfigError, parseConfig } from './config';
-import { parseFaultEnv } from './emulator/faults';
+import { AlipayModeConfig, ConfigError } from './config';
+import { prepareStartUp } from './start-up';
+
+/** The banner's mode line: app, gateway host and proxy host (never the proxy's URL, which may carry credentials). */
+function describeAlipayMode(alipay: AlipayModeConfig): string {
+  const proxy = alipay.proxyUrl ? `, through the proxy at ${new URL(alipay.proxyUrl).host}` : '';
+  return `Alipay (app ${alipay.appId} at ${new URL(alipay.gateway).host}${proxy})`;
+}
 
 async function main(): Promise<void> {
   const repoRoot = resolve(__dirname, '..', '..');
-  const config = parseConfig(process.env, repoRoot);
-  const app = await buildApp({ config, repoRoot, emulatorFaults: parseFaultEnv(process.env) });
+  const { config, emulatorFaults } = prepareStartUp(process.env, repoRoot);
+  const app = await buildApp({ config, repoRoot, emulatorFaults });
 
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -30,10 +36,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
-  const mode =
-    config.alipay.mode === 'alipay'
-      ? `Alipay (app ${config.alipay.appId})`
-      : `emulator (${config.alipay.emulatorUrl ?? `${config.publicUrl}/emulator`})`;
+  const mode = config.alipay.mode === 'alipay' ? describeAlipayMode(config.alipay) : `emulator (${config.alipay.emulatorUrl ?? `${config.publicUrl}/emulator`})`;
   process.stdout.write(
     [
       `H5 page: ${config.publicUrl}/`,

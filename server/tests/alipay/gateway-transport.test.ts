@@ -1,9 +1,10 @@
 /**
  * The gateway transport against a plain node:http server: what goes where, connection
- * reuse, and each way a call can fail (the UpstreamError kind is what retries and routes read).
+ * reuse, each way a call can fail (the UpstreamError kind is what retries and routes read),
+ * and the same through a real CONNECT proxy.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, connect, Socket } from 'node:net';
 import { createGatewayTransport, GatewayTransport } from '../../src/alipay/gateway-transport';
 import { upstreamErrorOf } from '../support/records';
 
@@ -114,4 +115,108 @@ it('rejects with kind unavailable when the connection drops mid-answer', async (
   };
   const error = await upstreamErrorOf(transport.post({}, {}));
   expect(error.kind).toBe('unavailable');
+});
+
+describe('through an HTTP proxy', () => {
+  const PROXY_USER = 'merchant';
+  const PROXY_SECRET = 's3cret-proxy-pass';
+  let proxy: Server;
+  let tunnels: string[];
+  let proxyAuthorizations: Array<string | undefined>;
+  /** The only Proxy-Authorization the proxy accepts; anything else gets 407. */
+  const expectedAuthorization = `Basic ${Buffer.from(`${PROXY_USER}:${PROXY_SECRET}`).toString('base64')}`;
+
+  function proxyUrl(credentials = `${PROXY_USER}:${PROXY_SECRET}`): string {
+    return `http://${credentials}@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  }
+
+  beforeAll(async () => {
+    // A minimal CONNECT proxy, as a merchant's egress proxy works: it checks Proxy-Authorization,
+    // opens a TCP connection to the requested host:port and pipes both ways.
+    proxy = createServer((_request, response) => response.writeHead(405).end());
+    proxy.on('connect', (request: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(request.url as string);
+      proxyAuthorizations.push(request.headers['proxy-authorization']);
+      if (request.headers['proxy-authorization'] !== expectedAuthorization) {
+        client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const [host, port] = (request.url as string).split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  });
+
+  beforeEach(() => {
+    tunnels = [];
+    proxyAuthorizations = [];
+  });
+
+  it('sends every call through one kept-alive tunnel, authenticated with the credentials in the proxy URL', async () => {
+    const seen: string[] = [];
+    handle = (request, body, response) => {
+      seen.push(`${request.url} ${body}`);
+      response.writeHead(200, { trace_id: 'trace-p' }).end('{"a_response":{},"sign":"x"}');
+    };
+    const proxied = createGatewayTransport({ gateway: gatewayUrl(), timeoutMs: 1000, userAgent: 'test-agent', proxyUrl: proxyUrl() });
+    try {
+      for (let call = 0; call < 3; call += 1) {
+        expect(await proxied.post({ method: 'a.b' }, { biz_content: '{}' })).toEqual({ status: 200, body: '{"a_response":{},"sign":"x"}', traceId: 'trace-p' });
+      }
+    } finally {
+      proxied.close();
+    }
+    expect(tunnels).toEqual([`127.0.0.1:${(server.address() as AddressInfo).port}`]);
+    expect(proxyAuthorizations).toEqual([expectedAuthorization]);
+    expect(connections).toBe(1);
+    expect(seen).toEqual(Array(3).fill('/gateway.do?method=a.b biz_content=%7B%7D'));
+  });
+
+  it('rejects with kind unavailable, naming the proxy\'s status and never its credentials, when the proxy refuses the tunnel', async () => {
+    handle = (_request, _body, response) => response.writeHead(200).end('{}');
+    const refused = createGatewayTransport({ gateway: gatewayUrl(), timeoutMs: 1000, userAgent: 'test-agent', proxyUrl: proxyUrl(`${PROXY_USER}:wrong-${PROXY_SECRET}`) });
+    try {
+      const error = await upstreamErrorOf(refused.post({}, {}));
+      expect(error.kind).toBe('unavailable');
+      expect(error.message).toBe('The proxy refused the tunnel to Alipay (HTTP 407)');
+      expect(`${error.stack} ${JSON.stringify(error)}`).not.toContain(PROXY_SECRET);
+    } finally {
+      refused.close();
+    }
+    expect(tunnels).toHaveLength(1);
+    expect(connections).toBe(0);
+  });
+
+  it('rejects with kind unavailable, never naming the proxy\'s credentials, when the proxy cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = createGatewayTransport({
+      gateway: gatewayUrl(),
+      timeoutMs: 1000,
+      userAgent: 'test-agent',
+      proxyUrl: `http://${PROXY_USER}:${PROXY_SECRET}@127.0.0.1:${port}`,
+    });
+    try {
+      const error = await upstreamErrorOf(unreachable.post({}, {}));
+      expect(error.kind).toBe('unavailable');
+      expect(error.message).toBe('Alipay could not be reached through the proxy');
+      expect(`${error.stack} ${JSON.stringify(error)}`).not.toMatch(new RegExp(`${PROXY_SECRET}|${PROXY_USER}`));
+    } finally {
+      unreachable.close();
+    }
+  });
 });
