@@ -3,9 +3,17 @@
  * utils/error-codes.ts. 4xx messages say what to fix; 5xx messages are generic and the
  * detail goes to the log only. Identity refusals carry the shared zh-CN message, which
  * never contains the submitted value.
+ *
+ * That holds for the failures no route sees too: Node's HTTP parser refusing a request
+ * (`clientErrorHandler`) and the router refusing its URL (`frameworkErrors`). Fastify's own
+ * answers to those have another shape and echo the raw path, which may carry an auth_code
+ * or a verification id; these never quote the request.
  */
-import { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { ApiErrorBody } from '../../../utils/api-contract';
+import { ApiErrorCode } from '../../../utils/error-codes';
 import { toApiError, UpstreamError } from '../alipay/upstream-error';
 import { ApiError } from '../errors';
 
@@ -28,6 +36,75 @@ function fromFrameworkError(error: FastifyError): ApiError | undefined {
   return undefined;
 }
 
+function errorBody(code: ApiErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } };
+}
+
+/** The answer to a request Node's HTTP parser refused, by the parser's error code. */
+function fromClientError(errorCode: string | undefined): { status: number; body: ApiErrorBody } {
+  switch (errorCode) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, body: errorBody('REQUEST_TIMEOUT', 'The request did not arrive in time') };
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, body: errorBody('PAYLOAD_TOO_LARGE', 'The request headers are too large') };
+    default:
+      return { status: 400, body: errorBody('VALIDATION_FAILED', 'Malformed request') };
+  }
+}
+
+/**
+ * Node's `clientError` listener: a request the HTTP parser refused (a bad request line or
+ * header, headers over the size limit) or one that did not arrive within `requestTimeout`.
+ * Answers in our error shape, then drops the connection, as Node does.
+ * @see https://nodejs.org/api/http.html#event-clienterror
+ */
+function onClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body } = fromClientError(error.code);
+  // The error's rawPacket holds the refused bytes (a token, an ID number): log the code only.
+  this.log.debug({ clientError: error.code ?? 'unknown', statusCode: status }, 'refused a request the HTTP parser could not take');
+  // Not in the middle of another answer on this connection (a pipelined request that failed).
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !current?.headersSent) {
+    const text = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** The router's refusals (a URL that does not decode, a path parameter over its length limit). */
+function onFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let status: number;
+  let body: ApiErrorBody;
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      status = 400;
+      body = errorBody('VALIDATION_FAILED', 'The URL is not valid');
+      break;
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      status = 414;
+      body = errorBody('VALIDATION_FAILED', 'The URL is too long');
+      break;
+    default:
+      request.log.error({ err: error }, 'unhandled router error');
+      status = 500;
+      body = errorBody('INTERNAL_ERROR', 'Internal error');
+  }
+  void reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * Server options that route the failures no handler sees through our error shape; spread
+ * them into the `Fastify({...})` call (they cannot be set after construction).
+ */
+export const FRAMEWORK_ERROR_OPTIONS: Pick<FastifyServerOptions, 'clientErrorHandler' | 'frameworkErrors'> = {
+  clientErrorHandler: onClientError,
+  frameworkErrors: onFrameworkError as FastifyServerOptions['frameworkErrors'],
+};
+
 /** Installs the error and not-found handlers on the root instance (they apply to every route). */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -48,7 +125,6 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((_request, reply) => {
-    const body: ApiErrorBody = { error: { code: 'NOT_FOUND', message: 'No such resource' } };
-    return reply.code(404).send(body);
+    return reply.code(404).send(errorBody('NOT_FOUND', 'No such resource'));
   });
 }
