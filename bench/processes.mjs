@@ -87,12 +87,13 @@ export async function stopNodeProcess(started, graceMs = 5000) {
 
 /**
  * The Node flags `npm start` gives the server (package.json scripts.start runs
- * `node [flags] server/dist/server.js`), so the bench measures the process users run.
+ * `[VAR=value ...] node [flags] server/dist/server.js`), so the bench measures the process
+ * users run. The variables are not taken: the bench sets the server's environment itself.
  * Throws if the start script no longer has that shape, rather than measuring something else.
  */
 export function readProductionNodeFlags(packageJsonPath) {
   const start = JSON.parse(readFileSync(packageJsonPath, 'utf8')).scripts?.start ?? '';
-  const match = /(?:^|&&\s*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+server\/dist\/server\.js(?:\s|$)/.exec(start);
+  const match = /(?:^|&&\s*)(?:[A-Za-z_]\w*=\S*\s+)*node((?:\s+--[\w-]+(?:=\S+)?)*)\s+server\/dist\/server\.js(?:\s|$)/.exec(start);
   if (!match) throw new Error(`package.json scripts.start must run "node [flags] server/dist/server.js"; it is "${start}"`);
   return match[1].trim().split(/\s+/).filter(Boolean);
 }

@@ -83,7 +83,9 @@ async function startStack(dataDir, running) {
     name: 'server',
     script: join(root, 'server/dist/server.js'),
     env: {
-      NODE_ENV: 'production',
+      // The external emulator stands in for Alipay; the server refuses emulator mode with
+      // NODE_ENV=production, which nothing in it reads otherwise.
+      ALIPAY_MODE: 'emulator',
       PORT: String(serverPort),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

@@ -13,7 +13,7 @@ import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
 import { AlipayGateway } from '../src/alipay/alipay-client';
 import { UpstreamError } from '../src/alipay/upstream-error';
 import { buildApp } from '../src/app';
-import { ALIPAY_OAUTH_AUTHORIZE_URL, parseConfig } from '../src/config';
+import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { capturedLogLines, captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
 import { send } from './support/http';
@@ -163,12 +163,14 @@ describe('real mode', () => {
     const keys = testKeys();
     const config = parseConfig(
       {
+        ALIPAY_MODE: 'alipay',
         ALIPAY_APP_ID: keys.appId,
         ALIPAY_PRIVATE_KEY: keys.appPrivateKey,
         ALIPAY_KEY_TYPE: 'PKCS8',
         ALIPAY_PUBLIC_KEY: keys.alipayPublicKey,
         ALIPAY_APP_AUTH_TOKEN: 'isv-token-1',
         ALIPAY_GATEWAY: `${emulator.url}/emulator/gateway.do`,
+        ALIPAY_OAUTH_AUTHORIZE_URL: `${emulator.url}/emulator/oauth2/publicAppAuthorize.htm`,
         ID_HMAC_PEPPER: TEST_PEPPER,
         DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-real-')),
       },
@@ -180,7 +182,7 @@ describe('real mode', () => {
     expect((await send(baseUrl, { url: '/api/client-config' })).json()).toEqual({
       mode: 'alipay',
       appId: keys.appId,
-      oauthAuthorizeUrl: ALIPAY_OAUTH_AUTHORIZE_URL,
+      oauthAuthorizeUrl: `${emulator.url}/emulator/oauth2/publicAppAuthorize.htm`,
     });
     const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'real-mode-code' } });
     expect(session.statusCode).toBe(201);

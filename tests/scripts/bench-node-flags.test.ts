@@ -41,6 +41,7 @@ describe('readProductionNodeFlags', () => {
   it('reads several flags, and none when there are none', () => {
     expect(JSON.parse(readFlags(packageWithStart('npm run build && node --a=1 --b server/dist/server.js')).stdout)).toEqual(['--a=1', '--b']);
     expect(JSON.parse(readFlags(packageWithStart('node server/dist/server.js')).stdout)).toEqual([]);
+    expect(JSON.parse(readFlags(packageWithStart('npm run build && ALIPAY_MODE=${ALIPAY_MODE:-emulator} node --a=1 server/dist/server.js')).stdout)).toEqual(['--a=1']);
   });
 
   it('refuses a start script that does not run server/dist/server.js with node', () => {
