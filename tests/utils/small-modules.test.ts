@@ -1,4 +1,4 @@
-/** The small mini-program modules: uuid, error copy, pending-id storage, certify tickets. */
+/** The small mini-program modules: uuid, error copy, pending-id storage. */
 import fc from 'fast-check';
 import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
 import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, describeErrorCode, isRetryableCode } from '../../utils/error-messages';
@@ -77,29 +77,5 @@ describe('pending verification storage', () => {
     expect(() => pending.savePendingVerificationId('ver-1')).not.toThrow();
     expect(pending.readPendingVerificationId()).toBeNull();
     expect(() => pending.clearPendingVerificationId()).not.toThrow();
-  });
-});
-
-describe('certify tickets', () => {
-  type Tickets = typeof import('../../services/certify-tickets');
-  let tickets: Tickets;
-
-  beforeEach(() => {
-    tickets = loadFresh<Tickets>('services/certify-tickets');
-  });
-
-  it('hands a ticket back until it expires, then never', () => {
-    tickets.rememberCertifyTicket({ verificationId: 'v1', certifyId: 'c1', url: 'u1', expiresAt: '2026-06-01T10:00:00Z' });
-    expect(tickets.findUsableCertifyTicket('v1', new Date('2026-06-01T09:59:59Z'))).toMatchObject({ certifyId: 'c1', url: 'u1' });
-    expect(tickets.findUsableCertifyTicket('v1', new Date('2026-06-01T10:00:00Z'))).toBeNull();
-    expect(tickets.findUsableCertifyTicket('v2', new Date('2026-06-01T09:00:00Z'))).toBeNull();
-  });
-
-  it('forgets a ticket and refuses one with an unreadable expiry', () => {
-    tickets.rememberCertifyTicket({ verificationId: 'v1', certifyId: 'c1', url: 'u1', expiresAt: 'soon' });
-    expect(tickets.findUsableCertifyTicket('v1')).toBeNull();
-    tickets.rememberCertifyTicket({ verificationId: 'v2', certifyId: 'c2', url: 'u2', expiresAt: '2999-01-01T00:00:00Z' });
-    tickets.forgetCertifyTicket('v2');
-    expect(tickets.findUsableCertifyTicket('v2')).toBeNull();
   });
 });

@@ -10,6 +10,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
   CERTIFY_ID_LIFETIME_MS,
+  CertifyUrlResponse,
   CreateVerificationRequest,
   CreateVerificationResponse,
   VerificationStatus,
@@ -224,6 +225,29 @@ export class VerificationService {
       status: record.status,
       certNoMasked: record.certNoMasked,
       updatedAt: new Date(record.updatedAt).toISOString(),
+    };
+  }
+
+  /**
+   * A newly signed certify URL for the caller's verification and its same certifyId: a local
+   * signature with a fresh timestamp, no Alipay call and no initialize, so a retry (after a
+   * 6002) never opens a URL signed minutes or hours ago. Another user's id is "not found".
+   * Decided on the stored record alone (no query): a final status, or a certifyId past its
+   * lifetime, is 409 VERIFICATION_CLOSED, and the client then reads the status, whose lookup
+   * settles a stored PENDING that has expired.
+   * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+   */
+  async renewCertifyUrl(userId: string, verificationId: string): Promise<CertifyUrlResponse> {
+    const record = await this.deps.repository.findVerification(verificationId);
+    if (!record || record.userId !== userId) throw notFound();
+    if (record.status !== 'PENDING' || this.deps.clock() >= record.expiresAt) {
+      throw new ApiError(409, 'VERIFICATION_CLOSED', 'This verification has a final status or its certifyId has expired; read its status instead');
+    }
+    return {
+      verificationId: record.id,
+      certifyId: record.certifyId,
+      url: this.deps.alipay.buildCertifyUrl(record.certifyId),
+      expiresAt: new Date(record.expiresAt).toISOString(),
     };
   }
 
