@@ -1,36 +1,59 @@
 /**
- * The merchant's Alipay client: the four gateway calls this product makes, with every
- * answer's signature verified and every failure classified as an UpstreamError. Routes and
- * services see only the AlipayGateway interface.
+ * The merchant's Alipay client: the gateway calls this product makes, every answer read by
+ * the gateway's own rules (protocol.ts) and every failure classified as an UpstreamError.
+ * Routes and services see only the AlipayGateway interface.
+ *
+ * How an answer is trusted:
+ * - it is taken apart by protocol.ts, which refuses a text that could be read two ways;
+ * - a signed answer must verify (falling back to the `\/`-unescaped text) before any field
+ *   counts, and its fields are read from the text that verified;
+ * - an unsigned answer can only ever deny: an unsigned error keeps its meaning (the gateway
+ *   sends some errors unsigned), an unsigned success is `unverified`;
+ * - in cert mode the answer's `alipay_cert_sn` picks the key; an unknown SN is downloaded
+ *   once, checked to chain to the configured root, cached, then used.
  *
  * The official alipay-sdk 4.x reads the keys and certificates (bare base64 or PEM, cert SNs,
- * Alipay's key from its certificate) and signs the certify page URL. The three calls that
- * go over the network are signed here and sent by gateway-transport.ts, which costs a third
- * of the CPU of the SDK's exec() (see that module).
+ * Alipay's key from its certificate) and signs the certify page URL. The calls that go over
+ * the network are signed here and sent by gateway-transport.ts.
  *
  * @see https://opendocs.alipay.com/apis/api_2/alipay.system.oauth.token
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
+ * @see https://opendocs.alipay.com/apis/api_9/alipay.open.app.alipaycert.download
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AlipaySdk, AlipaySdkConfig } from 'alipay-sdk';
 import { ValidIdentity } from '../../../utils/identity';
 import { Clock } from '../clock';
+import { alipayCertSnOf, checkCertChain } from './alipay-cert';
 import { formatBeijingTimestamp } from './beijing-time';
-import { buildRequestSignContent, extractResponseNode, responseKeyOf, signRsa2, verifyRsa2 } from './gateway-signature';
+import { signRsa2, verifyRsa2 } from './gateway-signature';
 import { createGatewayTransport, GatewayAnswer } from './gateway-transport';
+import {
+  AnswerEnvelope,
+  buildRequestSignContent,
+  classifyNode,
+  METHOD_CERT_DOWNLOAD,
+  METHOD_CERTIFY,
+  METHOD_CERTIFY_INITIALIZE,
+  METHOD_CERTIFY_QUERY,
+  METHOD_OAUTH_TOKEN,
+  readAnswerEnvelope,
+  signedContentCandidates,
+  UNAVAILABLE_CODE,
+} from './protocol';
 import { UpstreamError } from './upstream-error';
 
-/** The gateway methods this product calls (also what the emulator serves). */
-export const METHOD_OAUTH_TOKEN = 'alipay.system.oauth.token';
-export const METHOD_CERTIFY_INITIALIZE = 'alipay.user.certify.open.initialize';
-export const METHOD_CERTIFY = 'alipay.user.certify.open.certify';
-export const METHOD_CERTIFY_QUERY = 'alipay.user.certify.open.query';
-
+/**
+ * Who Alipay says the user is. Apps created since 2023–24 get only `open_id` (unique per app);
+ * older ones get `user_id` (2088…, unique across Alipay), and some get both.
+ * @see https://opendocs.alipay.com/mini/0ai2i6 (open_id)
+ */
 export interface AuthCodeExchange {
-  /** Alipay's user id (2088...), the identity a session is bound to. */
-  userId: string;
+  userId?: string;
   openId?: string;
   traceId?: string;
 }
@@ -49,9 +72,9 @@ export interface CertifyInitializeResult {
 }
 
 export interface CertifyQueryResult {
-  /** True only for code 10000, `passed` 'T' (or ['T']) and a verified signature. */
+  /** True only for a verified success whose `passed` is 'T' (or ['T']). */
   passed: boolean;
-  /** Alipay's fail_reason, present when the person tried and failed. */
+  /** Alipay's fail_reason: an extension field, not returned unless enabled for the app. */
   failReason?: string;
   traceId?: string;
 }
@@ -88,10 +111,21 @@ export interface AlipayClient extends AlipayGateway {
   close(): void;
 }
 
+/** Where the client reports what an operator must know (a pino logger fits). */
+export interface AlipayClientLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface AlipayClientOptions extends AlipayCredentials {
   /** Per gateway call, in ms. */
   timeoutMs: number;
   clock: Clock;
+  /** An HTTP(S) proxy for every gateway call, for servers that reach the internet only through one. */
+  proxyUrl?: string;
+  /** Cert mode: where downloaded Alipay certificates are kept across restarts (created when missing). */
+  certCacheDir?: string;
+  log?: AlipayClientLog;
 }
 
 /** An answer node's fields, snake_case as Alipay sends them. */
@@ -106,6 +140,13 @@ const URL_PARAMETERS = new Set([
   'notify_url', 'return_url', 'auth_token', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn',
 ]);
 
+/** Alipay's cert SNs are MD5 hex; anything else in an answer is refused before it names a file. */
+const CERT_SN_PATTERN = /^[0-9a-f]{32}$/;
+/** An SN whose download failed is not asked for again this soon, so a hostile answer cannot make us loop. */
+const CERT_REFUSAL_MEMORY_MS = 5 * 60 * 1000;
+
+const SILENT_LOG: AlipayClientLog = { info: () => undefined, warn: () => undefined };
+
 function readString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
@@ -116,14 +157,33 @@ function isPassed(value: unknown): boolean {
   return value === 'T';
 }
 
-/** Maps a non-10000 answer (already signature-checked) to an UpstreamError. */
-function rejectNonSuccess(result: AnswerFields, traceId: string | undefined): UpstreamError {
-  const alipayCode = readString(result.code) ?? 'unknown';
-  const subCode = readString(result.sub_code);
-  if (alipayCode === '20000') {
-    return new UpstreamError('unavailable', 'Alipay answered 20000 (service unavailable)', { alipayCode, subCode, traceId });
+function unverified(reason: string, traceId: string | undefined): UpstreamError {
+  return new UpstreamError('unverified', `Alipay's answer could not be trusted: ${reason}`, { traceId, reason });
+}
+
+function parseNode(text: string): AnswerFields | undefined {
+  try {
+    const node: unknown = JSON.parse(text);
+    return node !== null && typeof node === 'object' && !Array.isArray(node) ? (node as AnswerFields) : undefined;
+  } catch {
+    return undefined;
   }
-  return new UpstreamError('rejected', `Alipay answered ${alipayCode}`, { alipayCode, subCode, traceId });
+}
+
+/** The node text that `sign` verifies under `key`, trying the `\/`-unescaped text second; undefined if none. */
+function verifiedNodeText(envelope: AnswerEnvelope, sign: string, key: KeyObject): string | undefined {
+  return signedContentCandidates(envelope.nodeText).find((text) => verifyRsa2(text, sign, key));
+}
+
+/** Cert mode's keys: Alipay's certificate SN → its public key, growing as Alipay rotates. */
+interface CertKeyRing {
+  rootPem: string;
+  /** The SN of the certificate the merchant configured. */
+  configuredSn: string;
+  keys: Map<string, KeyObject>;
+  downloads: Map<string, Promise<KeyObject | undefined>>;
+  refusedAt: Map<string, number>;
+  cacheDir?: string;
 }
 
 /**
@@ -132,6 +192,7 @@ function rejectNonSuccess(result: AnswerFields, traceId: string | undefined): Up
  * unverifiable answer must never count as a pass.
  */
 export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
+  const log = options.log ?? SILENT_LOG;
   const config: AlipaySdkConfig = {
     appId: options.appId,
     privateKey: options.privateKey,
@@ -158,14 +219,14 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
   const alipayPublicKey = createPublicKey(sdk.config.alipayPublicKey);
   const appPrivateKey = createPrivateKey(sdk.config.privateKey);
   sdk.config.privateKey = appPrivateKey as unknown as string;
+  const certRing = options.certs ? createCertKeyRing(options.certs, alipayPublicKey, options.certCacheDir) : undefined;
 
-  /**
-   * alipay-sdk verifies `<method>_response` but cannot verify `error_response` (it looks for
-   * the method's key), so a signed error answer would read as a bad signature. We verify that
-   * node ourselves. (An unsigned one never gets here: the SDK fails on the missing sign first,
-   * and it counts as unverified like any unsigned answer.)
-   */
-  const transport = createGatewayTransport({ gateway: options.gateway, timeoutMs: options.timeoutMs, userAgent: sdk.version });
+  const transport = createGatewayTransport({
+    gateway: options.gateway,
+    timeoutMs: options.timeoutMs,
+    userAgent: sdk.version,
+    proxyUrl: options.proxyUrl,
+  });
 
   /** The common parameters of one call, snake_case as the gateway reads them. */
   function commonRequestParams(method: string): Record<string, string> {
@@ -185,36 +246,8 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
     return params;
   }
 
-  /**
-   * Reads a gateway answer the way Alipay signs it: the exact text of `<method>_response`
-   * (or `error_response`) must verify against Alipay's public key before any field counts.
-   * An unsigned or badly signed answer is `unverified` whatever it claims.
-   */
-  function readVerifiedAnswer(method: string, answer: GatewayAnswer): AnswerFields {
-    const { traceId } = answer;
-    if (answer.status !== 200) throw new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(answer.body) as Record<string, unknown>;
-    } catch {
-      throw new UpstreamError('unverified', 'Alipay\'s answer is not JSON', { traceId });
-    }
-    const responseKey = responseKeyOf(method);
-    const key = typeof parsed[responseKey] === 'object' && parsed[responseKey] !== null ? responseKey : 'error_response';
-    const node = typeof parsed[key] === 'object' && parsed[key] !== null ? extractResponseNode(answer.body, key) : undefined;
-    const sign = readString(parsed.sign);
-    if (node === undefined || sign === undefined || !verifyRsa2(node, sign, alipayPublicKey)) {
-      throw new UpstreamError('unverified', 'Alipay answer failed signature verification', { traceId });
-    }
-    const result = parsed[key] as AnswerFields;
-    if (key === 'error_response' && readString(result.code) === '10000') {
-      throw new UpstreamError('unverified', 'Alipay error answer claimed success', { traceId });
-    }
-    if (readString(result.code) !== '10000') throw rejectNonSuccess(result, traceId);
-    return result;
-  }
-
-  async function call(method: string, params: Record<string, string>): Promise<{ result: AnswerFields; traceId?: string }> {
+  /** Signs and sends one call; the answer is not read yet. */
+  function send(method: string, params: Record<string, string>): Promise<GatewayAnswer> {
     const signed = { ...commonRequestParams(method), ...params };
     signed.sign = signRsa2(buildRequestSignContent(signed), appPrivateKey);
     const query: Record<string, string> = {};
@@ -223,8 +256,148 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
       if (URL_PARAMETERS.has(key)) query[key] = signed[key];
       else form[key] = signed[key];
     }
-    const answer = await transport.post(query, form);
-    return { result: readVerifiedAnswer(method, answer), traceId: answer.traceId };
+    return transport.post(query, form);
+  }
+
+  /** The key that must have signed this answer; undefined when none can be trusted. */
+  async function verificationKeyFor(envelope: AnswerEnvelope): Promise<KeyObject | undefined> {
+    if (!certRing) return alipayPublicKey;
+    const sn = envelope.alipayCertSn ?? certRing.configuredSn;
+    return certRing.keys.get(sn) ?? (await downloadCertOnce(sn));
+  }
+
+  /**
+   * Reads an answer the way the gateway writes it (see the module comment). Returns the
+   * node of a trusted success; throws UpstreamError for everything else.
+   */
+  async function readAnswer(method: string, answer: GatewayAnswer): Promise<AnswerFields> {
+    const { traceId } = answer;
+    if (answer.status !== 200) throw new UpstreamError('unavailable', 'Alipay answered with a non-200 HTTP status', { traceId });
+    const reading = readAnswerEnvelope(answer.body, method);
+    if (!reading.ok) throw unverified(reading.reason, traceId);
+    const { envelope } = reading;
+    let nodeText = envelope.nodeText;
+    const signed = envelope.sign !== undefined;
+    if (envelope.sign !== undefined) {
+      const key = await verificationKeyFor(envelope);
+      const verified = key && verifiedNodeText(envelope, envelope.sign, key);
+      if (!verified) throw unverified('the signature does not verify', traceId);
+      nodeText = verified;
+    }
+    const node = parseNode(nodeText);
+    if (!node) throw unverified('the response node is not an object', traceId);
+    const outcome = classifyNode(envelope.responseKey, node);
+    if (outcome.kind === 'error') {
+      const detail = { alipayCode: outcome.code, subCode: outcome.subCode, traceId, signed };
+      if (!signed) log.info({ method, alipayCode: outcome.code, subCode: outcome.subCode, traceId }, 'Alipay sent an unsigned error answer');
+      if (outcome.code === UNAVAILABLE_CODE) throw new UpstreamError('unavailable', `Alipay answered ${UNAVAILABLE_CODE} (service unavailable)`, detail);
+      throw new UpstreamError('rejected', `Alipay answered ${outcome.code}`, detail);
+    }
+    if (!signed) throw unverified('a success must be signed', traceId);
+    if (certRing && envelope.alipayCertSn === undefined) throw unverified('a success in cert mode must name alipay_cert_sn', traceId);
+    return node;
+  }
+
+  async function call(method: string, params: Record<string, string>): Promise<{ result: AnswerFields; traceId?: string }> {
+    const answer = await send(method, params);
+    return { result: await readAnswer(method, answer), traceId: answer.traceId };
+  }
+
+  /** One download per SN at a time; a refused SN is not asked for again for a while. */
+  function downloadCertOnce(sn: string): Promise<KeyObject | undefined> {
+    const ring = certRing as CertKeyRing;
+    if (!CERT_SN_PATTERN.test(sn)) return Promise.resolve(undefined);
+    const refusedAt = ring.refusedAt.get(sn);
+    if (refusedAt !== undefined && options.clock() - refusedAt < CERT_REFUSAL_MEMORY_MS) return Promise.resolve(undefined);
+    let download = ring.downloads.get(sn);
+    if (!download) {
+      download = downloadCert(ring, sn).finally(() => ring.downloads.delete(sn));
+      ring.downloads.set(sn, download);
+    }
+    return download;
+  }
+
+  /**
+   * Fetches the Alipay certificate `sn` and trusts it only if it chains to the configured root
+   * and really has that SN, as the Java SDK's DefaultAlipayClient does. The download's own
+   * answer may be unsigned (Alipay signs it with the certificate being fetched); the chain is
+   * what makes it trustworthy, and a signature that is present must still verify.
+   */
+  async function downloadCert(ring: CertKeyRing, sn: string): Promise<KeyObject | undefined> {
+    const refuse = (reason: string, error?: unknown): undefined => {
+      ring.refusedAt.set(sn, options.clock());
+      log.warn({ alipayCertSn: sn, reason, err: error }, 'refused a rotated Alipay certificate');
+      return undefined;
+    };
+    let answer: GatewayAnswer;
+    try {
+      answer = await send(METHOD_CERT_DOWNLOAD, { biz_content: JSON.stringify({ alipay_cert_sn: sn }) });
+    } catch (error) {
+      // Not remembered as refused: the network may be back on the next answer.
+      log.warn({ alipayCertSn: sn, err: error }, 'could not download a rotated Alipay certificate');
+      return undefined;
+    }
+    const reading = answer.status === 200 ? readAnswerEnvelope(answer.body, METHOD_CERT_DOWNLOAD) : undefined;
+    if (!reading?.ok) return refuse('the download answer is malformed');
+    const node = parseNode(reading.envelope.nodeText);
+    if (!node || classifyNode(reading.envelope.responseKey, node).kind !== 'success') return refuse('the download was refused');
+    const content = readString(node.alipay_cert_content);
+    if (!content) return refuse('the download answer has no alipay_cert_content');
+    const pem = Buffer.from(content, 'base64').toString('utf8');
+    const chain = checkCertChain(pem, ring.rootPem, options.clock());
+    if (!chain.trusted) return refuse(chain.reason);
+    if (alipayCertSnOf(chain.leaf) !== sn) return refuse('the certificate has another SN');
+    const key = chain.leaf.publicKey;
+    const { sign, alipayCertSn } = reading.envelope;
+    if (sign !== undefined) {
+      const signer = alipayCertSn === undefined || alipayCertSn === sn ? key : ring.keys.get(alipayCertSn);
+      if (!signer || !verifiedNodeText(reading.envelope, sign, signer)) return refuse('the download answer\'s signature does not verify');
+    }
+    ring.keys.set(sn, key);
+    storeCert(ring, sn, pem);
+    log.info({ alipayCertSn: sn }, 'trusting a rotated Alipay certificate');
+    return key;
+  }
+
+  function storeCert(ring: CertKeyRing, sn: string, pem: string): void {
+    if (!ring.cacheDir) return;
+    try {
+      mkdirSync(ring.cacheDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(ring.cacheDir, `${sn}.crt`), pem, { mode: 0o600 });
+    } catch (error) {
+      log.warn({ alipayCertSn: sn, err: error }, 'could not cache a rotated Alipay certificate; it will be downloaded again after a restart');
+    }
+  }
+
+  /**
+   * The configured certificates, plus those downloaded before and cached in `cacheDir`,
+   * each checked again against the root (a file there is no more trusted than a download).
+   */
+  function createCertKeyRing(certs: NonNullable<AlipayCredentials['certs']>, configuredKey: KeyObject, cacheDir?: string): CertKeyRing {
+    const configuredSn = alipayCertSnOf(new X509Certificate(certs.alipayPublicCert));
+    const ring: CertKeyRing = {
+      rootPem: certs.alipayRootCert,
+      configuredSn,
+      keys: new Map([[configuredSn, configuredKey]]),
+      downloads: new Map(),
+      refusedAt: new Map(),
+      cacheDir,
+    };
+    if (!cacheDir) return ring;
+    let files: string[];
+    try {
+      files = readdirSync(cacheDir);
+    } catch {
+      return ring;
+    }
+    for (const file of files) {
+      const sn = file.replace(/\.crt$/, '');
+      if (!CERT_SN_PATTERN.test(sn) || file !== `${sn}.crt`) continue;
+      const chain = checkCertChain(readFileSync(join(cacheDir, file), 'utf8'), ring.rootPem, options.clock());
+      if (chain.trusted && alipayCertSnOf(chain.leaf) === sn) ring.keys.set(sn, chain.leaf.publicKey);
+      else log.warn({ alipayCertSn: sn, reason: chain.trusted ? 'the certificate has another SN' : chain.reason }, 'ignored a cached Alipay certificate');
+    }
+    return ring;
   }
 
   return {
@@ -232,8 +405,11 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
       // oauth.token takes grant_type and code as top-level parameters, not biz_content.
       const { result, traceId } = await call(METHOD_OAUTH_TOKEN, { grant_type: 'authorization_code', code: authCode });
       const userId = readString(result.user_id);
-      if (!userId) throw new UpstreamError('rejected', 'Alipay returned no user_id', { traceId, subCode: 'missing-user-id' });
-      return { userId, openId: readString(result.open_id), traceId };
+      const openId = readString(result.open_id);
+      if (!userId && !openId) {
+        throw new UpstreamError('rejected', 'Alipay returned neither user_id nor open_id', { traceId, subCode: 'missing-user-identity' });
+      }
+      return { userId, openId, traceId };
     },
 
     async initializeCertify(input) {

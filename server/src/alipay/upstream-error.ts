@@ -12,17 +12,32 @@ export type UpstreamErrorKind =
   | 'unavailable'
   /** Alipay answered with a business or argument error (40001/40002/40004/...), carrying sub_code. */
   | 'rejected'
-  /** The answer's signature was missing or did not verify: the outcome is unknown. */
+  /**
+   * The answer could not be trusted: a success without a valid signature, a signature that
+   * does not verify, or a text that could be read two ways. The outcome is unknown.
+   */
   | 'unverified';
+
+/** What is known about a failed call; never a request, a response body or a sign string. */
+export interface UpstreamErrorDetail {
+  alipayCode?: string;
+  subCode?: string;
+  traceId?: string;
+  /** For an error answer: whether Alipay signed it (the gateway sends some errors unsigned). */
+  signed?: boolean;
+  /** For `unverified`: which rule the answer broke, for the operator's log. */
+  reason?: string;
+}
 
 /** A failed Alipay call: its kind, and Alipay's code, sub_code and trace id when known. */
 export class UpstreamError extends Error {
   constructor(
     readonly kind: UpstreamErrorKind,
     message: string,
-    readonly detail: { alipayCode?: string; subCode?: string; traceId?: string } = {},
+    readonly detail: UpstreamErrorDetail = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'UpstreamError';
   }
 }

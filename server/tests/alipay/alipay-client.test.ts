@@ -1,11 +1,13 @@
 /**
  * The Alipay client against scripted gateway answers signed with the emulated Alipay key:
- * the shapes the emulator never produces (['T'], error_response, non-200, garbage), and
- * the Beijing-time timestamp on a host in another time zone.
+ * the shapes the emulator never produces (['T'], error_response, non-200, garbage, tampered
+ * texts), and the Beijing-time timestamp on a host in another time zone. The shapes the real
+ * gateway is seen to send are covered one by one in alipay-conformance.test.ts.
  */
 import Fastify, { FastifyInstance } from 'fastify';
 import { AlipayClient, createAlipayClient } from '../../src/alipay/alipay-client';
-import { buildRequestSignContent, signRsa2, verifyRsa2 } from '../../src/alipay/gateway-signature';
+import { signRsa2, verifyRsa2 } from '../../src/alipay/gateway-signature';
+import { buildRequestSignContent } from '../../src/alipay/protocol';
 import { parseBeijingTimestamp } from '../../src/alipay/beijing-time';
 import { upstreamErrorOf } from '../support/records';
 import { makeCertNoEndingInX, TEST_NAMES } from '../../../tests/support/identities';
@@ -135,11 +137,72 @@ describe('error_response', () => {
     expect((await upstreamErrorOf(client().exchangeAuthCode('used-code'))).kind).toBe('unverified');
   });
 
-  it('treats an unsigned error_response as unverified, whatever it claims', async () => {
+  it('keeps an unsigned error\'s meaning, because it can only deny: rejected with its sub_code, marked unsigned', async () => {
     next = { body: `{"error_response":${JSON.stringify(errorNode)}}` };
-    expect((await upstreamErrorOf(client().exchangeAuthCode('used-code'))).kind).toBe('unverified');
-    next = { body: `{"error_response":${JSON.stringify({ code: '10000', msg: 'Success', user_id: '2088000000000001' })}}` };
-    expect((await upstreamErrorOf(client().exchangeAuthCode('x'))).kind).toBe('unverified');
+    const error = await upstreamErrorOf(client().exchangeAuthCode('used-code'));
+    expect(error.kind).toBe('rejected');
+    expect(error.detail).toMatchObject({ alipayCode: '40002', subCode: 'isv.code-invalid', signed: false });
+  });
+
+  it('treats an unsigned 20000 as unavailable, so it is retried like a signed one', async () => {
+    next = { body: `{"${QUERY_KEY}":{"code":"20000","msg":"Service Currently Unavailable","sub_code":"isp.unknow-error"}}` };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('unavailable');
+  });
+
+  it('never counts error_response as success, whatever it claims', async () => {
+    next = { body: signed('error_response', { code: '10000', msg: 'Success', user_id: '2088000000000001' }) };
+    expect((await upstreamErrorOf(client().exchangeAuthCode('x'))).kind).toBe('rejected');
+  });
+});
+
+describe('what the real gateway sends', () => {
+  const OAUTH_KEY = 'alipay_system_oauth_token_response';
+
+  it('accepts an oauth success with no code and no msg', async () => {
+    next = { body: signed(OAUTH_KEY, { access_token: 'a', expires_in: 1296000, user_id: '2088000000000001' }) };
+    await expect(client().exchangeAuthCode('c')).resolves.toEqual({ userId: '2088000000000001', openId: undefined, traceId: undefined });
+  });
+
+  it('accepts open_id alone, and refuses an answer with neither user_id nor open_id', async () => {
+    next = { body: signed(OAUTH_KEY, { access_token: 'a', open_id: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5' }) };
+    await expect(client().exchangeAuthCode('c')).resolves.toMatchObject({ userId: undefined, openId: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5' });
+    next = { body: signed(OAUTH_KEY, { access_token: 'a' }) };
+    const error = await upstreamErrorOf(client().exchangeAuthCode('c'));
+    expect([error.kind, error.detail.subCode]).toEqual(['rejected', 'missing-user-identity']);
+  });
+
+  it('counts any sub_code as an error, even beside code 10000', async () => {
+    next = { body: signed(QUERY_KEY, { code: '10000', sub_code: 'SOMETHING', passed: 'T' }) };
+    expect((await upstreamErrorOf(client().queryCertify('c1'))).kind).toBe('rejected');
+  });
+
+  it('verifies a node Alipay signed before escaping its slashes, and reads the text that verified', async () => {
+    const signedText = '{"code":"10000","msg":"Success","passed":"T","material_info":"{\\"url\\":\\"https://x/y\\"}"}';
+    const sentText = signedText.split('/').join('\\/');
+    next = { body: `{"${QUERY_KEY}":${sentText},"sign":"${signRsa2(signedText, testKeys().alipayPrivateKey)}"}` };
+    await expect(client().queryCertify('c1')).resolves.toMatchObject({ passed: true });
+  });
+
+  it('refuses an unsigned success, whatever it says', async () => {
+    next = { body: `{"${QUERY_KEY}":{"code":"10000","msg":"Success","passed":"T"}}` };
+    const error = await upstreamErrorOf(client().queryCertify('c1'));
+    expect([error.kind, error.detail.reason]).toEqual(['unverified', 'a success must be signed']);
+  });
+});
+
+describe('texts that could be read two ways', () => {
+  const failed = JSON.stringify({ code: '10000', msg: 'Success', passed: 'F' });
+  const sign = (): string => signRsa2(failed, testKeys().alipayPrivateKey);
+
+  it.each([
+    ['a signed F followed by an unsigned duplicate T', () => `{"${QUERY_KEY}":${failed},"sign":"${sign()}","${QUERY_KEY}":{"code":"10000","passed":"T"}}`],
+    ['a duplicate spelled with a unicode escape', () => `{"${QUERY_KEY}":${failed},"sign":"${sign()}","alipay_user_certify_open_query_respons\\u0065":{"passed":"T"}}`],
+    ['a second response node', () => `{"${QUERY_KEY}":${failed},"error_response":{"code":"10000","passed":"T"},"sign":"${sign()}"}`],
+    ['a duplicate sign', () => `{"${QUERY_KEY}":${failed},"sign":"${sign()}","sign":"${sign()}"}`],
+  ])('refuses %s as unverified', async (_name, body) => {
+    next = { body: body() };
+    const error = await upstreamErrorOf(client().queryCertify('c1'));
+    expect(error.kind).toBe('unverified');
   });
 });
 
