@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { CreateSessionResponse } from '../../../utils/api-contract';
-import { AlipayGateway } from '../alipay/alipay-client';
+import { AlipayGateway, AuthCodeExchange } from '../alipay/alipay-client';
 import { UpstreamError } from '../alipay/upstream-error';
 import { Clock } from '../clock';
 import { ApiError, unauthorized } from '../errors';
@@ -14,6 +14,17 @@ import { Repository } from '../store/repository';
 
 /** Sub-codes with which Alipay refuses the auth code itself (used, expired, or not ours). */
 const AUTH_CODE_SUB_CODES = ['isv.code-invalid', 'isv.grant-type-invalid', 'isv.auth-code-expired', 'isv.app-unauthorized'];
+
+/**
+ * The identity a session is bound to: `uid:<user_id>` when Alipay gave a user_id, else
+ * `oid:<open_id>`. The two live in separate namespaces, so an open_id can never be taken for
+ * a user_id of the same text, and the prefix records which one it was.
+ */
+export function sessionSubjectOf(exchange: AuthCodeExchange): string | undefined {
+  if (exchange.userId) return `uid:${exchange.userId}`;
+  if (exchange.openId) return `oid:${exchange.openId}`;
+  return undefined;
+}
 
 /** SHA-256 (hex) of a bearer token: the only form of it that is stored. */
 export function hashToken(token: string): string {
@@ -27,20 +38,24 @@ export interface SessionServiceDeps {
   ttlSeconds: number;
 }
 
-/** Opens sessions from auth codes and resolves bearer tokens to Alipay user ids. */
+/** Opens sessions from auth codes and resolves bearer tokens to the subject (see sessionSubjectOf). */
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   /** Exchanges the auth code with Alipay and opens a session for that user. */
   async createSession(authCode: string): Promise<{ userId: string; response: CreateSessionResponse }> {
-    let userId: string;
+    let exchange: AuthCodeExchange;
     try {
-      userId = (await this.deps.alipay.exchangeAuthCode(authCode)).userId;
+      exchange = await this.deps.alipay.exchangeAuthCode(authCode);
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'rejected' && AUTH_CODE_SUB_CODES.indexOf(error.detail.subCode ?? '') >= 0) {
         throw new ApiError(400, 'AUTH_CODE_INVALID', 'The auth code is invalid or was already used; get a new one');
       }
       throw error;
+    }
+    const userId = sessionSubjectOf(exchange);
+    if (!userId) {
+      throw new UpstreamError('rejected', 'Alipay returned neither user_id nor open_id', { traceId: exchange.traceId, subCode: 'missing-user-identity' });
     }
     const token = randomBytes(32).toString('base64url');
     const now = this.deps.clock();

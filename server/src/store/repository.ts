@@ -12,7 +12,7 @@ import { CertType } from '../../../utils/identity';
 export interface SessionRecord {
   /** SHA-256 (hex) of the bearer token; the token itself is never stored. */
   tokenHash: string;
-  /** Alipay user id (or open_id) the session is bound to. */
+  /** The Alipay subject the session is bound to: `uid:<user_id>` or `oid:<open_id>` (session-service.ts). */
   userId: string;
   createdAt: number;
   expiresAt: number;

@@ -9,6 +9,7 @@ import { Generated, Kysely, Migration, Migrator, RawBuilder, SqliteDialect, sql 
 import { VerificationStatus } from '../../../utils/api-contract';
 import { CertType } from '../../../utils/identity';
 import { createGroupCommitter } from './group-commit';
+import { ensurePrivateFile } from './private-file';
 import { IdempotencyRecord, Repository, SessionRecord, StatusChange, VerificationRecord } from './repository';
 import { cacheStatements } from './statement-cache';
 
@@ -91,6 +92,15 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  // Sessions now bind to `uid:<user_id>` or `oid:<open_id>` (session-service.ts). Rows from
+  // before were all bound to a bare user_id, so they move into the uid namespace.
+  '0002_namespaced_subjects': {
+    async up(db: Kysely<unknown>) {
+      for (const table of ['sessions', 'verifications', 'idempotency_records']) {
+        await sql`update ${sql.table(table)} set user_id = 'uid:' || user_id where user_id not like '%:%'`.execute(db);
+      }
+    },
+  },
 };
 
 function toVerification(row: VerificationsTable): VerificationRecord {
@@ -159,6 +169,7 @@ function isPrimaryKeyViolation(error: unknown): boolean {
  * @param filename a file path, or ':memory:' for tests
  */
 export async function openSqliteRepository(filename: string): Promise<Repository> {
+  ensurePrivateFile(filename);
   const database = new Database(filename);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');

@@ -6,7 +6,7 @@ import { VerificationRecord } from '../../src/store/repository';
 export function pendingVerification(id: string, overrides: Partial<VerificationRecord> = {}): VerificationRecord {
   return {
     id,
-    userId: '2088000000000001',
+    userId: 'uid:2088000000000001',
     outerOrderNo: `IV${id.padStart(30, '0')}`,
     certifyId: `certify${id}`,
     certType: 'IDENTITY_CARD',

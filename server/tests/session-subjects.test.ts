@@ -1,0 +1,77 @@
+/**
+ * Who a session is bound to, through the public API against the emulator: `open_id` for an
+ * app created since 2023–24 (the emulator's default, as the real gateway's), `user_id` for
+ * older apps, and the two in separate namespaces. And the migration that moves rows stored
+ * before the namespaces into `uid:`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CreateVerificationResponse } from '../../utils/api-contract';
+import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
+import { openIdForAuthCode, userIdForAuthCode } from '../src/emulator/gateway';
+import { openSqliteRepository } from '../src/store/sqlite-repository';
+import { Harness, startHarness } from './support/harness';
+import { pendingVerification } from './support/records';
+
+let harness: Harness;
+
+beforeEach(async () => {
+  harness = await startHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+/** Logs in with `authCode`, starts a verification, and returns the subject it was stored under. */
+async function subjectAfterLogin(authCode: string, seed: number): Promise<string> {
+  const token = await harness.login(authCode);
+  const created = await harness.createVerification(token, { certName: TEST_NAMES[seed % TEST_NAMES.length], certNo: makeCertNo(900 + seed) });
+  expect(created.statusCode).toBe(201);
+  const record = await harness.repository.findVerification(created.json<CreateVerificationResponse>().verificationId);
+  return record?.userId ?? '';
+}
+
+it('binds a new app\'s session to open_id, in the oid: namespace', async () => {
+  expect(await subjectAfterLogin('new-app-user', 1)).toBe(`oid:${openIdForAuthCode('new-app-user')}`);
+});
+
+it('binds to user_id when Alipay gives it, alone or beside open_id, in the uid: namespace', async () => {
+  await harness.setSettings({ oauthIdentity: 'user_id' });
+  expect(await subjectAfterLogin('old-app-user', 2)).toBe(`uid:${userIdForAuthCode('old-app-user')}`);
+  await harness.setSettings({ oauthIdentity: 'both' });
+  expect(await subjectAfterLogin('old-app-user', 3)).toBe(`uid:${userIdForAuthCode('old-app-user')}`);
+});
+
+it('keeps the two namespaces apart: the same person by open_id and by user_id cannot see each other\'s verifications', async () => {
+  const openToken = await harness.login('same-person');
+  const created = await harness.createVerification(openToken, { certName: TEST_NAMES[0], certNo: makeCertNo(950) });
+  await harness.setSettings({ oauthIdentity: 'user_id' });
+  const userToken = await harness.login('same-person');
+  const seen = await harness.getVerification(userToken, created.json<CreateVerificationResponse>().verificationId);
+  expect(seen.statusCode).toBe(404);
+  expect(seen.json<{ error: { code: string } }>().error.code).toBe('NOT_FOUND');
+});
+
+it('moves sessions, verifications and idempotency records stored before the namespaces into uid:', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'verify-subjects-')), 'verifications.sqlite');
+  const repository = await openSqliteRepository(file);
+  await repository.insertVerification(pendingVerification('old', { userId: 'uid:placeholder' }));
+  await repository.close();
+  // Roll the file back to what the previous release wrote: bare user ids, migration 0002 not applied.
+  const database = new Database(file);
+  database.prepare("update verifications set user_id = '2088000000000009'").run();
+  database.prepare("insert into sessions (token_hash, user_id, created_at, expires_at) values ('h', '2088000000000009', 1, 9999999999999)").run();
+  database.prepare("delete from kysely_migration where name = '0002_namespaced_subjects'").run();
+  database.close();
+
+  const migrated = await openSqliteRepository(file);
+  try {
+    expect((await migrated.findVerification('old'))?.userId).toBe('uid:2088000000000009');
+    expect((await migrated.findSession('h'))?.userId).toBe('uid:2088000000000009');
+  } finally {
+    await migrated.close();
+  }
+});
