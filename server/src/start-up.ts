@@ -1,11 +1,12 @@
 /**
  * What the process entry checks before it builds the app: the configuration, the emulator's
- * fault knobs and the data directory, reported together as one ConfigError, so an operator
+ * fault knobs and settings, and the data directory, reported together as one ConfigError, so an operator
  * sees every problem in one run and never a stack trace for a setting.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { ConfigError, parseConfig, resolveDataDir, ServerConfig } from './config';
 import { FaultSettings, NO_FAULTS, parseFaultEnv } from './emulator/faults';
+import { EmulatorSettings, parseSettingsEnv } from './emulator/settings';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -13,6 +14,8 @@ export interface StartUp {
   config: ServerConfig;
   /** The embedded emulator's fault knobs at start (EMULATOR_*). */
   emulatorFaults: FaultSettings;
+  /** The embedded emulator's app-dependent answers at start (EMULATOR_OAUTH_IDENTITY, EMULATOR_FAIL_REASON). */
+  emulatorSettings: EmulatorSettings;
 }
 
 const MAKE_DIR_FAILURES: Readonly<Record<string, string>> = {
@@ -66,8 +69,9 @@ export function prepareStartUp(env: Env, repoRoot: string): StartUp {
     // parseFaultEnv stops at its first bad knob, with a message that names the variable.
     problems.push((error as Error).message);
   }
+  const emulatorSettings = parseSettingsEnv(env, problems);
   const dataDirProblem = prepareDataDir(config?.dataDir ?? resolveDataDir(env, repoRoot));
   if (dataDirProblem !== undefined) problems.push(dataDirProblem);
   if (config === undefined || problems.length > 0) throw new ConfigError(problems);
-  return { config, emulatorFaults };
+  return { config, emulatorFaults, emulatorSettings };
 }

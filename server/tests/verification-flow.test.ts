@@ -162,7 +162,7 @@ describe('ownership', () => {
 });
 
 describe('status from Alipay\'s record', () => {
-  it('keeps a failed attempt PENDING before expiry (the person may try again), then answers FAILED', async () => {
+  it('keeps a failed attempt PENDING before expiry, then EXPIRED: by default Alipay does not say it failed', async () => {
     const token = await harness.login('failing-user');
     const created = await createPending(token, 8);
     await harness.setOutcome(created.certifyId, 'FAILED');
@@ -171,6 +171,18 @@ describe('status from Alipay\'s record', () => {
     harness.clock.advance(CERTIFY_ID_LIFETIME_MS);
     // Sessions last 2 hours; the same Alipay user logs in again the next day.
     const nextDay = await harness.login('failing-user');
+    expect((await statusOf(nextDay, created.verificationId)).status).toBe('EXPIRED');
+  });
+
+  it('answers FAILED after expiry when the app has the fail_reason extension and the person failed', async () => {
+    await harness.setSettings({ failReason: true });
+    const token = await harness.login('failing-user-with-reason');
+    const created = await createPending(token, 15);
+    await harness.setOutcome(created.certifyId, 'FAILED');
+    harness.clock.advance(60_000);
+    expect((await statusOf(token, created.verificationId)).status).toBe('PENDING');
+    harness.clock.advance(CERTIFY_ID_LIFETIME_MS);
+    const nextDay = await harness.login('failing-user-with-reason');
     expect((await statusOf(nextDay, created.verificationId)).status).toBe('FAILED');
   });
 
@@ -226,7 +238,7 @@ describe('status from Alipay\'s record', () => {
       ['PENDING', 'PASSED'],
     ]);
     for (const entry of audits) {
-      expect(entry.userId).toMatch(/^2088\d{12}$/);
+      expect(entry.userId).toMatch(/^oid:0[A-Za-z0-9]{45}$/);
       expect(entry.alipayTraceId).toMatch(/^[0-9a-f]{32}$/);
       expect(typeof entry.at).toBe('string');
     }

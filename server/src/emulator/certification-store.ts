@@ -4,6 +4,7 @@
  * masked. A file under DATA_DIR keeps pending certifications across restarts, like Alipay.
  */
 import Database from 'better-sqlite3';
+import { ensurePrivateFile } from '../store/private-file';
 
 export type EmulatedOutcome = 'PASSED' | 'FAILED';
 
@@ -34,6 +35,7 @@ export class CertificationStore {
 
   /** @param filename a path, or ':memory:' */
   constructor(filename: string) {
+    ensurePrivateFile(filename);
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     // Emulated certifications are disposable test data: no fsync per commit, which would

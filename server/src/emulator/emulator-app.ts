@@ -8,8 +8,10 @@ import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper 
 import { installErrorHandler } from '../plugins/error-handler';
 import { CertificationStore } from './certification-store';
 import { FaultInjector, FaultSettings, NO_FAULTS } from './faults';
+import { EmulatorCertRing } from './alipay-certs';
 import { EmulatorKeys } from './keys';
 import { emulatorPlugin } from './plugin';
+import { EmulatorSettings } from './settings';
 
 export interface BuildEmulatorAppOptions {
   keys: EmulatorKeys;
@@ -23,6 +25,10 @@ export interface BuildEmulatorAppOptions {
   /** pino level, or false for no logs. Default 'info'. */
   logLevel?: string | false;
   logStream?: NodeJS.WritableStream;
+  /** The answers that depend on the merchant's app; default what a new app gets (settings.ts). */
+  settings?: EmulatorSettings;
+  /** Cert mode: the emulated Alipay's certificates (alipay-certs.ts). */
+  alipayCerts?: EmulatorCertRing;
 }
 
 /** Builds the standalone emulator app; the caller listens and closes it. */
@@ -44,6 +50,8 @@ export async function buildEmulatorApp(options: BuildEmulatorAppOptions): Promis
     clock: options.clock ?? systemClock,
     sleep: options.sleep ?? systemSleeper,
     redirectOrigins: options.redirectOrigins,
+    settings: options.settings,
+    alipayCerts: options.alipayCerts,
   });
   return app;
 }

@@ -9,27 +9,39 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { maskCertNo } from '../../../utils/identity';
-import { parseBeijingTimestamp } from '../alipay/beijing-time';
-import { buildRequestSignContent, responseKeyOf, verifyRsa2 } from '../alipay/gateway-signature';
+import { formatBeijingTimestamp, parseBeijingTimestamp } from '../alipay/beijing-time';
+import { verifyRsa2 } from '../alipay/gateway-signature';
 import {
+  buildRequestSignContent,
+  ERROR_RESPONSE_KEY,
+  METHOD_CERT_DOWNLOAD,
   METHOD_CERTIFY,
   METHOD_CERTIFY_INITIALIZE,
   METHOD_CERTIFY_QUERY,
   METHOD_OAUTH_TOKEN,
-} from '../alipay/alipay-client';
+  responseKeyOf,
+  SUCCESS_CODE,
+} from '../alipay/protocol';
+import { EmulatorCertRing } from './alipay-certs';
 import { CertificationStore } from './certification-store';
 import { EmulatorKeys } from './keys';
+import { EmulatorSettings } from './settings';
 
-/** One answer: the node goes under `responseKey`, then gets signed (unless a fault says otherwise). */
+/**
+ * One answer: the node goes under `responseKey`, then gets signed, unless the real gateway
+ * sends this answer unsigned (it rejects an unknown app id before it knows whose answer it
+ * is) or a fault says otherwise.
+ */
 export interface GatewayAnswer {
   responseKey: string;
   node: Record<string, unknown>;
+  unsigned?: true;
 }
 
 export type GatewayParams = Readonly<Record<string, string>>;
 
 /** Methods the emulator serves through POST; certify is a page, served through GET. */
-export const EXEC_METHODS = [METHOD_OAUTH_TOKEN, METHOD_CERTIFY_INITIALIZE, METHOD_CERTIFY_QUERY];
+export const EXEC_METHODS = [METHOD_OAUTH_TOKEN, METHOD_CERTIFY_INITIALIZE, METHOD_CERTIFY_QUERY, METHOD_CERT_DOWNLOAD];
 
 /** How far a request timestamp may be from the emulator's clock, as Alipay tolerates clock skew. */
 export const TIMESTAMP_TOLERANCE_MS = 15 * 60 * 1000;
@@ -73,12 +85,14 @@ export function checkCommonParams(
   maxAgeMs: number = TIMESTAMP_TOLERANCE_MS,
 ): GatewayAnswer | undefined {
   const method = params.method ?? '';
-  const methodKey = method ? responseKeyOf(method) : 'error_response';
-  if (!params.app_id) return { responseKey: 'error_response', node: missing('isv.missing-app-id', '缺少AppID参数') };
-  if (params.app_id !== keys.appId) return { responseKey: 'error_response', node: invalid('isv.invalid-app-id', '无效的AppID参数') };
-  if (!method) return { responseKey: 'error_response', node: missing('isv.missing-method', '缺少方法名参数') };
+  // The gateway answers under the method's key whenever the request names one, even for
+  // errors found before the method is routed (isv.invalid-app-id is seen that way).
+  const methodKey = method ? responseKeyOf(method) : ERROR_RESPONSE_KEY;
+  if (!params.app_id) return { responseKey: methodKey, node: missing('isv.missing-app-id', '缺少AppID参数'), unsigned: true };
+  if (params.app_id !== keys.appId) return { responseKey: methodKey, node: invalid('isv.invalid-app-id', '无效的AppID参数'), unsigned: true };
+  if (!method) return { responseKey: ERROR_RESPONSE_KEY, node: missing('isv.missing-method', '缺少方法名参数') };
   if (allowedMethods.indexOf(method) < 0) {
-    return { responseKey: 'error_response', node: invalid('isv.invalid-method', '不存在的方法名') };
+    return { responseKey: ERROR_RESPONSE_KEY, node: invalid('isv.invalid-method', '不存在的方法名') };
   }
   if (!params.sign) return { responseKey: methodKey, node: missing('isv.missing-signature', '缺少签名参数') };
   if (params.sign_type !== 'RSA2') return { responseKey: methodKey, node: invalid('isv.invalid-signature-type', '无效的签名类型') };
@@ -86,6 +100,9 @@ export function checkCommonParams(
   if (!Number.isFinite(sentAt) || sentAt - now > TIMESTAMP_TOLERANCE_MS || now - sentAt > maxAgeMs) {
     return { responseKey: methodKey, node: invalid('isv.invalid-timestamp', '非法的时间戳参数') };
   }
+  // Signed, unlike a bad app id: alipay-sdk's exec() documents this answer as signed (see
+  // server/tests/fixtures/alipay-answers/README.md). The real sub_msg also echoes the
+  // gateway's sign string, auth code included; the emulator leaves that out.
   if (!verifyRsa2(buildRequestSignContent(params), params.sign, keys.appPublicKey)) {
     return { responseKey: methodKey, node: invalid('isv.invalid-signature', '验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配') };
   }
@@ -118,21 +135,30 @@ export function userIdForAuthCode(authCode: string): string {
   return `2088${(digest.readBigUInt64BE(0) % 10n ** 12n).toString().padStart(12, '0')}`;
 }
 
-function handleOauthToken(params: GatewayParams, now: number): Record<string, unknown> {
+/** The open_id the same auth code maps to: like Alipay's, a `0` and 45 letters and digits, stable per user. */
+export function openIdForAuthCode(authCode: string): string {
+  const digest = createHash('sha256').update(`open:${userIdForAuthCode(authCode)}`).digest('base64url');
+  return `0${digest.replace(/[-_]/g, '0').slice(0, 42)}`.padEnd(46, '0');
+}
+
+/**
+ * Success as the real gateway sends it (server/tests/fixtures/alipay-answers/): no code and no
+ * msg, in the captures' key order, and open_id only by default (what an app created since
+ * 2023–24 gets). Where a capture shows user_id, it ends the node; open_id ends a new app's.
+ */
+function handleOauthToken(params: GatewayParams, now: number, settings: EmulatorSettings): Record<string, unknown> {
   if (params.grant_type !== 'authorization_code') return invalid('isv.grant-type-invalid', '不支持的grantType');
   if (!params.code) return invalid('isv.code-invalid', '授权码code无效');
-  const userId = userIdForAuthCode(params.code);
-  return {
-    code: '10000',
-    msg: 'Success',
-    user_id: userId,
-    open_id: createHash('sha256').update(`open:${userId}`).digest('base64url').slice(0, 40),
+  const node: Record<string, unknown> = {
     access_token: `authbseB${randomBytes(16).toString('hex')}`,
+    auth_start: formatBeijingTimestamp(now),
     expires_in: 1296000,
-    refresh_token: `authbseB${randomBytes(16).toString('hex')}`,
     re_expires_in: 2592000,
-    auth_start: new Date(now).toISOString().replace('T', ' ').slice(0, 19),
+    refresh_token: `authbseB${randomBytes(16).toString('hex')}`,
   };
+  if (settings.oauthIdentity !== 'open_id') node.user_id = userIdForAuthCode(params.code);
+  if (settings.oauthIdentity !== 'user_id') node.open_id = openIdForAuthCode(params.code);
+  return node;
 }
 
 function handleInitialize(params: GatewayParams, store: CertificationStore, now: number): Record<string, unknown> {
@@ -169,39 +195,62 @@ function handleInitialize(params: GatewayParams, store: CertificationStore, now:
     createdAt: now,
   });
   if (!inserted) return business('OUTER_ORDER_NO_DUPLICATED', 'outer_order_no 重复');
-  return { code: '10000', msg: 'Success', certify_id: certifyId };
+  return { code: SUCCESS_CODE, msg: 'Success', certify_id: certifyId };
 }
 
-function handleQuery(params: GatewayParams, store: CertificationStore): Record<string, unknown> {
+/**
+ * `fail_reason` is an extension field Alipay does not return by default, so a failed face
+ * check and an untried certifyId both answer passed F unless the knob turns it on.
+ */
+function handleQuery(params: GatewayParams, store: CertificationStore, settings: EmulatorSettings): Record<string, unknown> {
   const biz = parseBizContent(params);
   const certifyId = biz?.certify_id;
   if (!nonEmptyString(certifyId)) return business('INVALID_PARAMETER', 'certify_id 不能为空');
   const certification = store.find(certifyId);
   if (!certification) return business('CERTIFY_ID_NOT_EXIST', 'certify_id 不存在');
   const node: Record<string, unknown> = {
-    code: '10000',
+    code: SUCCESS_CODE,
     msg: 'Success',
     passed: certification.outcome === 'PASSED' ? 'T' : 'F',
     identity_info: '{}',
     material_info: '{}',
   };
-  if (certification.outcome === 'FAILED') node.fail_reason = 'EMULATED_FAILURE';
+  if (certification.outcome === 'FAILED' && settings.failReason) node.fail_reason = 'EMULATED_FAILURE';
   return node;
 }
 
+/** Cert mode: the certificate (PEM, base64) with the SN asked for; the emulator invents the sub_code. */
+function handleCertDownload(params: GatewayParams, certs: EmulatorCertRing | undefined): Record<string, unknown> {
+  const sn = parseBizContent(params)?.alipay_cert_sn;
+  const certificate = certs && nonEmptyString(sn) ? certs.find(sn) : undefined;
+  if (!certificate) return business('CERT_NOT_EXIST', '证书不存在');
+  return { code: SUCCESS_CODE, msg: 'Success', alipay_cert_content: Buffer.from(certificate.certPem, 'utf8').toString('base64') };
+}
+
+/** What a method handler may read besides its parameters. */
+export interface ExecContext {
+  store: CertificationStore;
+  now: number;
+  settings: EmulatorSettings;
+  /** Cert mode only. */
+  certs?: EmulatorCertRing;
+}
+
 /** Runs one exec method whose common parameters passed checkCommonParams. */
-export function handleExecMethod(params: GatewayParams, store: CertificationStore, now: number): GatewayAnswer {
+export function handleExecMethod(params: GatewayParams, context: ExecContext): GatewayAnswer {
   const method = params.method;
   const responseKey = responseKeyOf(method);
   switch (method) {
     case METHOD_OAUTH_TOKEN:
-      return { responseKey, node: handleOauthToken(params, now) };
+      return { responseKey, node: handleOauthToken(params, context.now, context.settings) };
     case METHOD_CERTIFY_INITIALIZE:
-      return { responseKey, node: handleInitialize(params, store, now) };
+      return { responseKey, node: handleInitialize(params, context.store, context.now) };
     case METHOD_CERTIFY_QUERY:
-      return { responseKey, node: handleQuery(params, store) };
+      return { responseKey, node: handleQuery(params, context.store, context.settings) };
+    case METHOD_CERT_DOWNLOAD:
+      return { responseKey, node: handleCertDownload(params, context.certs) };
     default:
-      return { responseKey: 'error_response', node: invalid('isv.invalid-method', '不存在的方法名') };
+      return { responseKey: ERROR_RESPONSE_KEY, node: invalid('isv.invalid-method', '不存在的方法名') };
   }
 }
 

@@ -5,15 +5,19 @@
  *
  * Env: EMULATOR_PORT (default 3100), HOST (default 127.0.0.1), DATA_DIR (default <repo>/data),
  * EMULATOR_REDIRECT_ORIGINS (comma-separated; default http://127.0.0.1:3000,http://localhost:3000),
- * LOG_LEVEL (default info), and the EMULATOR_* fault knobs (see README).
+ * LOG_LEVEL (default info), and the EMULATOR_* fault knobs and settings (see README).
  */
 import { join, resolve } from 'node:path';
 import { buildEmulatorApp } from './emulator-app';
 import { parseFaultEnv } from './faults';
 import { ensureEmulatorKeys } from './keys';
+import { parseSettingsEnv } from './settings';
 
 async function main(): Promise<void> {
   const env = process.env;
+  const problems: string[] = [];
+  const settings = parseSettingsEnv(env, problems);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   const dataDir = resolve(env.DATA_DIR || join(__dirname, '..', '..', 'data'));
   const port = Number(env.EMULATOR_PORT || 3100);
   const host = env.HOST || '127.0.0.1';
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
     faults: parseFaultEnv(env),
     redirectOrigins: (env.EMULATOR_REDIRECT_ORIGINS || 'http://127.0.0.1:3000,http://localhost:3000').split(',').map((origin) => origin.trim()),
     logLevel: env.LOG_LEVEL || 'info',
+    settings,
   });
   const shutdown = (): void => {
     app.close().then(

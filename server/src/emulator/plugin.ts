@@ -1,16 +1,19 @@
 /**
  * The Alipay gateway emulator as a Fastify plugin, mounted under `/emulator` in emulator
- * mode (or run alone by emulator/main.ts). the client talks to it over real HTTP, unchanged:
- * requests are verified with the app's public key and answers signed with the emulated
- * Alipay key, exactly as the real gateway does.
+ * mode (or run alone by emulator/main.ts). The client talks to it over real HTTP, unchanged:
+ * requests are verified with the app's public key and answers written by protocol.ts and
+ * signed with the emulated Alipay key (or certificate), as the real gateway does.
  *
  * Routes (relative to the prefix):
- * - `POST /gateway.do`: oauth.token, certify.open.initialize, certify.open.query
+ * - `POST /gateway.do`: oauth.token, certify.open.initialize, certify.open.query, and in cert
+ *   mode alipaycert.download
  * - `GET /gateway.do?method=alipay.user.certify.open.certify&...`: the verification page
  * - `POST /certify-page/:certifyId`: the page's buttons (form post, then a 303 to return_url)
  * - `GET /oauth2/publicAppAuthorize.htm`: the auth_base OAuth page (redirects with a fresh auth_code)
  * - `POST /certifications/:certifyId/outcome` `{outcome: PASSED|FAILED}`: the same choice, for scripts
  * - `GET|POST /faults`: read or change the fault knobs
+ * - `GET|POST /settings`: read or change how app-dependent answers look (settings.ts)
+ * - `POST /alipay-cert/rotate`: cert mode only, switch to the next Alipay certificate
  *
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  * @see https://opendocs.alipay.com/open/284/web (auth_base OAuth for H5 pages)
@@ -21,12 +24,15 @@ import { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } fro
 import { CERTIFY_ID_LIFETIME_MS } from '../../../utils/api-contract';
 import { Clock, Sleeper } from '../clock';
 import { ApiError, notFound } from '../errors';
-import { responseKeyOf, signRsa2 } from '../alipay/gateway-signature';
+import { signRsa2 } from '../alipay/gateway-signature';
+import { responseKeyOf, writeAnswer } from '../alipay/protocol';
+import { EmulatorCertRing } from './alipay-certs';
 import { CertificationStore } from './certification-store';
 import { renderCertifyErrorPage, renderCertifyPage } from './certify-page';
 import { FaultInjector, FaultSettings } from './faults';
 import { checkCommonParams, EXEC_METHODS, GatewayAnswer, GatewayParams, handleExecMethod, PAGE_METHODS, unavailableNode } from './gateway';
 import { EmulatorKeys } from './keys';
+import { DEFAULT_EMULATOR_SETTINGS, EmulatorSettings, OAUTH_IDENTITIES } from './settings';
 
 export interface EmulatorPluginOptions {
   keys: EmulatorKeys;
@@ -39,6 +45,13 @@ export interface EmulatorPluginOptions {
   redirectOrigins: string[];
   /** How long a "timeout" fault holds the connection before dropping it, in ms. Default 60000. */
   timeoutHoldMs?: number;
+  /** The answers that depend on the merchant's app. Default DEFAULT_EMULATOR_SETTINGS. */
+  settings?: EmulatorSettings;
+  /**
+   * Cert mode: the emulated Alipay's certificates. Answers then carry `alipay_cert_sn` and are
+   * signed with the active certificate's key instead of `keys.alipayPrivateKey`.
+   */
+  alipayCerts?: EmulatorCertRing;
 }
 
 function toParams(source: unknown): Record<string, string> {
@@ -71,6 +84,14 @@ const CertifyIdParams = {
   properties: { certifyId: { type: 'string', pattern: '^[A-Za-z0-9]{1,64}$' } },
 } as const;
 const share = { type: 'number', minimum: 0, maximum: 1 } as const;
+const SettingsBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    oauthIdentity: { type: 'string', enum: OAUTH_IDENTITIES },
+    failReason: { type: 'boolean' },
+  },
+} as const;
 const FaultsBody = {
   type: 'object',
   additionalProperties: false,
@@ -113,8 +134,9 @@ function appendQuery(url: string, params: Record<string, string>): string {
 
 /** The emulator's routes; register with `prefix: '/emulator'`. */
 export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (app: FastifyInstance, options) => {
-  const { keys, store, faults, clock, sleep } = options;
+  const { keys, store, faults, clock, sleep, alipayCerts } = options;
   const timeoutHoldMs = options.timeoutHoldMs ?? 60_000;
+  let settings: EmulatorSettings = { ...(options.settings ?? DEFAULT_EMULATOR_SETTINGS) };
   const heldSockets = new Set<Socket>();
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -128,9 +150,10 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
   });
 
   /**
-   * Signs and sends one answer, unless a fault says otherwise. The fault is drawn before the
-   * method runs: a 20000 or a timeout means Alipay did nothing, while a bad or missing
-   * signature spoils the answer of a call that did happen.
+   * Signs and sends one answer, unless the gateway sends it unsigned or a fault says otherwise.
+   * The fault is drawn before the method runs: a 20000 or a timeout means Alipay did nothing,
+   * while a bad or missing signature spoils the answer of a call that did happen. Unsigned
+   * answers go out as text/html, as the real gateway's early rejections are seen to.
    */
   async function sendAnswer(reply: FastifyReply, method: string, run: () => GatewayAnswer): Promise<void> {
     const current = faults.current();
@@ -148,14 +171,16 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
       });
       return;
     }
-    const answer = fault === 'unavailable' ? { responseKey: responseKeyOf(method), node: unavailableNode() } : run();
-    const node = answer.node;
-    const nodeText = JSON.stringify(node);
-    let body = `{"${answer.responseKey}":${nodeText}`;
-    if (fault === 'bad-signature') body += `,"sign":"${signRsa2(`${nodeText} `, keys.alipayPrivateKey)}"`;
-    else if (fault !== 'unsigned') body += `,"sign":"${signRsa2(nodeText, keys.alipayPrivateKey)}"`;
-    body += '}';
-    await reply.header('trace_id', newTraceId()).type('application/json;charset=utf-8').send(body);
+    const answer: GatewayAnswer = fault === 'unavailable' ? { responseKey: responseKeyOf(method), node: unavailableNode() } : run();
+    const nodeText = JSON.stringify(answer.node);
+    const unsigned = answer.unsigned === true || fault === 'unsigned';
+    const signingCert = alipayCerts?.active();
+    const signingKey = signingCert ? signingCert.privateKey : keys.alipayPrivateKey;
+    let sign: string | undefined;
+    if (!unsigned) sign = signRsa2(fault === 'bad-signature' ? `${nodeText} ` : nodeText, signingKey);
+    const body = writeAnswer({ responseKey: answer.responseKey, nodeText, sign, alipayCertSn: unsigned ? undefined : signingCert?.sn });
+    const contentType = answer.unsigned ? 'text/html;charset=utf-8' : 'application/json;charset=utf-8';
+    await reply.header('trace_id', newTraceId()).type(contentType).send(body);
   }
 
   app.post('/gateway.do', async (request: FastifyRequest, reply) => {
@@ -163,7 +188,7 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
     const method = params.method ?? '';
     const rejection = checkCommonParams(params, keys, clock(), EXEC_METHODS);
     // Faults only hit calls the gateway accepted, as an overloaded Alipay would.
-    await sendAnswer(reply, rejection ? '' : method, () => rejection ?? handleExecMethod(params, store, clock()));
+    await sendAnswer(reply, rejection ? '' : method, () => rejection ?? handleExecMethod(params, { store, now: clock(), settings, certs: alipayCerts }));
   });
 
   app.get('/gateway.do', async (request: FastifyRequest, reply) => {
@@ -211,6 +236,12 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
   app.get('/oauth2/publicAppAuthorize.htm', { schema: { querystring: AuthorizeQuery } }, async (request, reply) => {
     const query = request.query as { app_id: string; scope: string; redirect_uri: string; state?: string };
     if (query.app_id !== keys.appId) throw new ApiError(400, 'VALIDATION_FAILED', 'Unknown app_id');
+    // No callback address holds a control character. Check the text itself: the URL parser
+    // silently drops CR, LF and tab, so it would not refuse them.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(query.redirect_uri)) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'redirect_uri must not contain control characters');
+    }
     let target: URL;
     try {
       target = new URL(query.redirect_uri);
@@ -227,10 +258,24 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
       auth_code: randomBytes(16).toString('hex'),
     };
     if (query.state !== undefined) params.state = query.state;
-    return reply.redirect(appendQuery(query.redirect_uri, params), 302);
+    // The parsed form: non-ASCII is percent-encoded there, and a raw one would not fit in a header.
+    return reply.redirect(appendQuery(target.href, params), 302);
   });
 
   app.get('/faults', async () => faults.current());
 
   app.post('/faults', { schema: { body: FaultsBody } }, async (request) => faults.update(request.body as Partial<FaultSettings>));
+
+  app.get('/settings', async () => settings);
+
+  app.post('/settings', { schema: { body: SettingsBody } }, async (request) => {
+    settings = { ...settings, ...(request.body as Partial<EmulatorSettings>) };
+    return settings;
+  });
+
+  // Cert mode: Alipay renews its certificate; every answer from now on names and uses the next one.
+  app.post('/alipay-cert/rotate', async () => {
+    if (!alipayCerts) throw notFound();
+    return { alipayCertSn: alipayCerts.rotate() };
+  });
 };

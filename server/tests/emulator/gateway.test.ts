@@ -5,8 +5,9 @@
  */
 import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { formatBeijingTimestamp } from '../../src/alipay/beijing-time';
-import { buildRequestSignContent, extractResponseNode, signRsa2 } from '../../src/alipay/gateway-signature';
-import { userIdForAuthCode } from '../../src/emulator/gateway';
+import { signRsa2 } from '../../src/alipay/gateway-signature';
+import { buildRequestSignContent, readAnswerEnvelope } from '../../src/alipay/protocol';
+import { openIdForAuthCode, userIdForAuthCode } from '../../src/emulator/gateway';
 import { maskCertNo } from '../../../utils/identity';
 import { makeCertNoEndingInX, TEST_NAMES } from '../../../tests/support/identities';
 import { RunningEmulator, startEmulator, TestClock, testKeys } from '../support/harness';
@@ -50,13 +51,28 @@ async function callGateway(params: Record<string, string>, signWith: string | nu
   });
 }
 
+/** The answer's node text and sign, after checking the node sits under `key`. */
+function envelopeOf(response: TestResponse, key: string): { nodeText: string; sign?: string } {
+  const method = key === 'error_response' ? 'any.method' : key.replace(/_response$/, '').replace(/_/g, '.');
+  const reading = readAnswerEnvelope(response.body, method);
+  if (!reading.ok) throw new Error(`not a gateway answer: ${reading.reason}`);
+  expect(reading.envelope.responseKey).toBe(key);
+  return reading.envelope;
+}
+
 /** The node under `key`, after checking the answer's signature with the emulated Alipay public key. */
 function verifiedNode(response: TestResponse, key: string): Record<string, string> {
-  const node = extractResponseNode(response.body, key);
-  expect(node).toBeDefined();
-  const sign = response.json<{ sign: string }>().sign;
-  expect(createVerify('RSA-SHA256').update(node as string).verify(testKeys().alipayPublicKey, sign, 'base64')).toBe(true);
-  return JSON.parse(node as string) as Record<string, string>;
+  const { nodeText, sign } = envelopeOf(response, key);
+  expect(createVerify('RSA-SHA256').update(nodeText).verify(testKeys().alipayPublicKey, sign ?? '', 'base64')).toBe(true);
+  return JSON.parse(nodeText) as Record<string, string>;
+}
+
+/** The node under `key` of an answer the real gateway sends unsigned, as text/html. */
+function unsignedNode(response: TestResponse, key: string): Record<string, string> {
+  const { nodeText, sign } = envelopeOf(response, key);
+  expect(sign).toBeUndefined();
+  expect(response.headers['content-type']).toMatch(/^text\/html/);
+  return JSON.parse(nodeText) as Record<string, string>;
 }
 
 async function initialize(outerOrderNo: string, overrides: Record<string, unknown> = {}): Promise<TestResponse> {
@@ -79,7 +95,7 @@ describe('request checks', () => {
     expect(verifiedNode(response, 'error_response')).toMatchObject({ code: '40002', sub_code: 'isv.invalid-method' });
   });
 
-  it('answers a request signed with another key with 40002 isv.invalid-signature under the method\'s key', async () => {
+  it('answers a request signed with another key with a signed 40002 isv.invalid-signature under the method\'s key', async () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
     const response = await callGateway(commonParams('alipay.user.certify.open.query', { biz_content: '{"certify_id":"x"}' }), stranger.privateKey);
     expect(verifiedNode(response, 'alipay_user_certify_open_query_response')).toMatchObject({ code: '40002', sub_code: 'isv.invalid-signature' });
@@ -97,9 +113,10 @@ describe('request checks', () => {
     expect(verifiedNode(response, 'alipay_user_certify_open_query_response')).toMatchObject({ code: '40001', sub_code: 'isv.missing-signature' });
   });
 
-  it('answers an unknown app_id with error_response isv.invalid-app-id', async () => {
+  it('answers an unknown app_id unsigned, as text/html, with 40002 isv.invalid-app-id under the method\'s key', async () => {
     const response = await callGateway(commonParams('alipay.user.certify.open.query', { app_id: '2021000000000999' }));
-    expect(verifiedNode(response, 'error_response')).toMatchObject({ code: '40002', sub_code: 'isv.invalid-app-id' });
+    expect(response.statusCode).toBe(200);
+    expect(unsignedNode(response, 'alipay_user_certify_open_query_response')).toMatchObject({ code: '40002', sub_code: 'isv.invalid-app-id' });
   });
 
   it('refuses a timestamp in a host\'s local time 8 hours off Beijing with isv.invalid-timestamp', async () => {
@@ -110,16 +127,37 @@ describe('request checks', () => {
 });
 
 describe('methods', () => {
+  const oauthParams = (code: string) => ({ ...commonParams('alipay.system.oauth.token'), grant_type: 'authorization_code', code });
+
+  it('answers oauth.token as a new app gets it: no code, no msg, open_id and no user_id', async () => {
+    const first = verifiedNode(await callGateway(oauthParams('code-one')), 'alipay_system_oauth_token_response');
+    expect(Object.keys(first)).toEqual(['access_token', 'auth_start', 'expires_in', 're_expires_in', 'refresh_token', 'open_id']);
+    expect(first.open_id).toBe(openIdForAuthCode('code-one'));
+    expect(first.open_id).toMatch(/^0[A-Za-z0-9]{45}$/);
+  });
+
   it('maps every auth code to the same user every time, and two codes to two users', async () => {
-    const params = (code: string) => ({ ...commonParams('alipay.system.oauth.token'), grant_type: 'authorization_code', code });
-    const first = verifiedNode(await callGateway(params('code-one')), 'alipay_system_oauth_token_response');
-    const again = verifiedNode(await callGateway(params('code-one')), 'alipay_system_oauth_token_response');
-    const other = verifiedNode(await callGateway(params('code-two')), 'alipay_system_oauth_token_response');
+    await send(emulator.url, { method: 'POST', url: '/emulator/settings', payload: { oauthIdentity: 'both' } });
+    const first = verifiedNode(await callGateway(oauthParams('code-one')), 'alipay_system_oauth_token_response');
+    const again = verifiedNode(await callGateway(oauthParams('code-one')), 'alipay_system_oauth_token_response');
+    const other = verifiedNode(await callGateway(oauthParams('code-two')), 'alipay_system_oauth_token_response');
     expect(first.user_id).toBe(userIdForAuthCode('code-one'));
     expect(first.user_id).toMatch(/^2088\d{12}$/);
-    expect(again.user_id).toBe(first.user_id);
+    expect(first.open_id).toBe(openIdForAuthCode('code-one'));
+    expect([again.user_id, again.open_id]).toEqual([first.user_id, first.open_id]);
     expect(other.user_id).not.toBe(first.user_id);
+    expect(other.open_id).not.toBe(first.open_id);
     expect(first.access_token).toBeTruthy();
+  });
+
+  it('gives user_id only when set so, and refuses an unknown identity setting', async () => {
+    await send(emulator.url, { method: 'POST', url: '/emulator/settings', payload: { oauthIdentity: 'user_id' } });
+    const node = verifiedNode(await callGateway(oauthParams('code-one')), 'alipay_system_oauth_token_response');
+    expect(node.user_id).toBe(userIdForAuthCode('code-one'));
+    expect(node.open_id).toBeUndefined();
+    const refused = await send(emulator.url, { method: 'POST', url: '/emulator/settings', payload: { oauthIdentity: 'uid' } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('VALIDATION_FAILED');
   });
 
   it('refuses a duplicate outer_order_no with 40004 OUTER_ORDER_NO_DUPLICATED', async () => {
@@ -137,7 +175,7 @@ describe('methods', () => {
     expect(verifiedNode(response, INIT_KEY)).toMatchObject({ code: '40004', sub_code: 'INVALID_PARAMETER' });
   });
 
-  it('answers query with passed F before an outcome, T after a pass, and fail_reason after a fail', async () => {
+  it('answers query with passed F before an outcome and after a fail (no fail_reason by default), T after a pass', async () => {
     const certifyId = verifiedNode(await initialize('IVQUERY00000000000000000000000001'.slice(0, 32)), INIT_KEY).certify_id;
     const query = async () =>
       verifiedNode(
@@ -147,6 +185,10 @@ describe('methods', () => {
     expect(await query()).toMatchObject({ code: '10000', passed: 'F' });
     expect((await query()).fail_reason).toBeUndefined();
     await send(emulator.url, { method: 'POST', url: `/emulator/certifications/${certifyId}/outcome`, payload: { outcome: 'FAILED' } });
+    const failed = await query();
+    expect(failed.passed).toBe('F');
+    expect(failed.fail_reason).toBeUndefined();
+    await send(emulator.url, { method: 'POST', url: '/emulator/settings', payload: { failReason: true } });
     expect(await query()).toMatchObject({ passed: 'F', fail_reason: 'EMULATED_FAILURE' });
     await send(emulator.url, { method: 'POST', url: `/emulator/certifications/${certifyId}/outcome`, payload: { outcome: 'PASSED' } });
     expect(await query()).toMatchObject({ passed: 'T' });
@@ -273,7 +315,7 @@ describe('fault knobs', () => {
     await send(emulator.url, { method: 'POST', url: '/emulator/faults', payload: { unavailableShare: 1, remaining: 1 } });
     const params = { ...commonParams('alipay.system.oauth.token'), grant_type: 'authorization_code', code: 'c' };
     expect(verifiedNode(await callGateway(params), 'alipay_system_oauth_token_response').code).toBe('20000');
-    expect(verifiedNode(await callGateway(params), 'alipay_system_oauth_token_response').code).toBe('10000');
+    expect(verifiedNode(await callGateway(params), 'alipay_system_oauth_token_response').access_token).toBeTruthy();
   });
 
   it('sends answers without a sign, or with one that does not verify, when asked', async () => {
@@ -282,7 +324,7 @@ describe('fault knobs', () => {
     expect((await callGateway(params)).json<Record<string, unknown>>().sign).toBeUndefined();
     await send(emulator.url, { method: 'POST', url: '/emulator/faults', payload: { badSignatureShare: 1, remaining: 1 } });
     const bad = await callGateway(params);
-    const node = extractResponseNode(bad.body, 'alipay_system_oauth_token_response') as string;
+    const node = envelopeOf(bad, 'alipay_system_oauth_token_response').nodeText;
     expect(createVerify('RSA-SHA256').update(node).verify(testKeys().alipayPublicKey, bad.json<{ sign: string }>().sign, 'base64')).toBe(false);
   });
 });

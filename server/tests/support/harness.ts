@@ -15,6 +15,7 @@ import { parseConfig, ServerConfig } from '../../src/config';
 import { buildEmulatorApp } from '../../src/emulator/emulator-app';
 import { FaultSettings } from '../../src/emulator/faults';
 import { EmulatorKeys, ensureEmulatorKeys } from '../../src/emulator/keys';
+import { EmulatorSettings } from '../../src/emulator/settings';
 import { Repository } from '../../src/store/repository';
 import { send, TestRequest, TestResponse } from './http';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
@@ -115,6 +116,7 @@ export interface Harness {
   getVerification(token: string, verificationId: string): Promise<TestResponse>;
   setOutcome(certifyId: string, outcome: 'PASSED' | 'FAILED'): Promise<void>;
   setFaults(faults: Partial<FaultSettings>): Promise<void>;
+  setSettings(settings: Partial<EmulatorSettings>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownsEmulator = options.emulator === undefined;
   const config = parseConfig(
     {
+      ALIPAY_MODE: 'emulator',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-test-')),
       ID_HMAC_PEPPER: TEST_PEPPER,
       EMULATOR_URL: emulator.url,
@@ -226,6 +229,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async setFaults(faults) {
       const response = await emulatorRequest({ method: 'POST', url: '/emulator/faults', payload: faults });
       if (response.statusCode !== 200) throw new Error(`setFaults failed: ${response.statusCode} ${response.body}`);
+    },
+    async setSettings(settings) {
+      const response = await emulatorRequest({ method: 'POST', url: '/emulator/settings', payload: settings });
+      if (response.statusCode !== 200) throw new Error(`setSettings failed: ${response.statusCode} ${response.body}`);
     },
     async close() {
       await app.close();
