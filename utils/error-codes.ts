@@ -24,12 +24,23 @@ export type ServerErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
+  /**
+   * 408: the server stopped waiting for the rest of a request (sent too slowly). The same
+   * failure a client reports when it stops waiting for an answer, so the same code and copy.
+   */
+  | 'REQUEST_TIMEOUT'
   | 'BIZ_CODE_NOT_ALLOWED'
   | 'UNAUTHORIZED'
   | 'AUTH_CODE_INVALID'
   | 'NOT_FOUND'
   | 'RATE_LIMITED'
   | 'IDEMPOTENCY_MISMATCH'
+  /**
+   * 409 from `POST /api/verifications/:id/certify-url`: the verification has a final status,
+   * or its certifyId is past its lifetime, so no certify URL can be signed for it. Read its
+   * status (`GET /api/verifications/:id`) instead.
+   */
+  | 'VERIFICATION_CLOSED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_REJECTED'

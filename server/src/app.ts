@@ -12,15 +12,19 @@ import Fastify, { FastifyInstance, LogController } from 'fastify';
 import { CERTIFY_ID_LIFETIME_MS, ClientConfig } from '../../utils/api-contract';
 import { AlipayClientOptions, AlipayGateway, createAlipayClient } from './alipay/alipay-client';
 import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper } from './clock';
-import { ALIPAY_OAUTH_AUTHORIZE_URL, ServerConfig } from './config';
+import { ServerConfig } from './config';
 import { CertificationStore } from './emulator/certification-store';
 import { FaultInjector, FaultSettings, NO_FAULTS } from './emulator/faults';
 import { EmulatorKeys, ensureEmulatorKeys, ensureIdHmacPepper } from './emulator/keys';
 import { emulatorPlugin } from './emulator/plugin';
+import { EmulatorSettings } from './emulator/settings';
 import { rateLimited } from './errors';
-import { installErrorHandler } from './plugins/error-handler';
+import { ConnectionLimits, connectionLimitOptions, connectionLimitsFor } from './plugins/connection-limits';
+import { FRAMEWORK_ERROR_OPTIONS, installErrorHandler } from './plugins/error-handler';
+import { refuseRequestsWhileClosing } from './plugins/graceful-close';
 import { RateLimiter } from './plugins/rate-limiter';
 import { installRequestLog } from './plugins/request-log';
+import { installSecurityHeaders, setH5PageHeaders } from './plugins/security-headers';
 import { metaRoutes } from './routes/meta';
 import { sessionRoutes } from './routes/sessions';
 import { verificationRoutes } from './routes/verifications';
@@ -82,10 +86,14 @@ export interface BuildAppOptions {
   emulatorStore?: CertificationStore;
   /** Embedded emulator: the fault knobs at start. */
   emulatorFaults?: FaultSettings;
+  /** Embedded emulator: how app-dependent answers look at start (default: what a new app gets). */
+  emulatorSettings?: EmulatorSettings;
   /** Base of the retry backoff, in ms. Default 200. */
   retryBaseDelayMs?: number;
   /** Repository root, for serving h5/public and h5/dist. Default: two levels above this file. */
   repoRoot?: string;
+  /** How long clients may take (tests shorten them). Default: connectionLimitsFor(config). */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** Builds the app; the caller listens (server.ts) or injects (tests), then closes it. */
@@ -98,6 +106,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    ...connectionLimitOptions(options.connectionLimits ?? connectionLimitsFor(config)),
+    ...FRAMEWORK_ERROR_OPTIONS,
     trustProxy: config.trustProxy,
     // plugins/request-log.ts writes one line per request instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -112,11 +122,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
   installRequestLog(app);
-  // Every page and answer: no MIME sniffing, no framing, and no Referer, because the H5 page's
-  // URL carries a one-time auth_code after the OAuth redirect.
-  app.addHook('onSend', async (_request, reply) => {
-    void reply.headers({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
-  });
+  installSecurityHeaders(app, { publicUrl: config.publicUrl });
+  refuseRequestsWhileClosing(app);
 
   const emulatorMode = config.alipay.mode === 'emulator';
   const emulatorKeys = emulatorMode ? (options.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;
@@ -125,8 +132,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   let clientOptions: AlipayClientOptions;
   let clientConfig: ClientConfig;
   if (config.alipay.mode === 'alipay') {
-    clientOptions = { ...config.alipay, timeoutMs: config.alipayTimeoutMs, clock };
-    clientConfig = { mode: 'alipay', appId: config.alipay.appId, oauthAuthorizeUrl: ALIPAY_OAUTH_AUTHORIZE_URL };
+    clientOptions = {
+      ...config.alipay,
+      timeoutMs: config.alipayTimeoutMs,
+      clock,
+      certCacheDir: join(config.dataDir, 'alipay-certs'),
+      log: app.log.child({ component: 'alipay-client' }),
+    };
+    clientConfig = { mode: 'alipay', appId: config.alipay.appId, oauthAuthorizeUrl: config.alipay.oauthAuthorizeUrl };
   } else {
     const keys = emulatorKeys as EmulatorKeys;
     const emulatorBase = config.alipay.emulatorUrl ?? config.publicUrl;
@@ -226,17 +239,31 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       clock,
       sleep,
       redirectOrigins: [new URL(config.publicUrl).origin],
+      settings: options.emulatorSettings,
     });
   }
 
-  registerH5(app, repoRoot);
+  // NODE_ENV is how a deploy says "production" to Node tooling; the build writes maps either way.
+  registerH5(app, repoRoot, { serveSourceMaps: process.env.NODE_ENV !== 'production' });
   return app;
 }
 
-/** Serves the H5 page (h5/public at /, its bundle h5/dist at /assets/) when it has been built. */
-function registerH5(app: FastifyInstance, repoRoot: string): void {
+/**
+ * Serves the H5 page (h5/public at /, its bundle h5/dist at /assets/) when it has been built.
+ * Without `serveSourceMaps`, `*.map` answers 404: a public map hands out the unminified source.
+ */
+function registerH5(app: FastifyInstance, repoRoot: string, options: { serveSourceMaps: boolean }): void {
   const publicDir = join(repoRoot, 'h5', 'public');
   const distDir = join(repoRoot, 'h5', 'dist');
-  if (existsSync(publicDir)) void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'] });
-  if (existsSync(distDir)) void app.register(fastifyStatic, { root: distDir, prefix: '/assets/', decorateReply: !existsSync(publicDir) });
+  if (existsSync(publicDir)) {
+    void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'], setHeaders: setH5PageHeaders });
+  }
+  if (existsSync(distDir)) {
+    void app.register(fastifyStatic, {
+      root: distDir,
+      prefix: '/assets/',
+      decorateReply: !existsSync(publicDir),
+      allowedPath: (pathName) => options.serveSourceMaps || !pathName.endsWith('.map'),
+    });
+  }
 }

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { buildApp } from './app';
 import { AlipayModeConfig, ConfigError } from './config';
+import { closeGracefully } from './plugins/graceful-close';
 import { prepareStartUp } from './start-up';
 
 /** The banner's mode line: app, gateway host and proxy host (never the proxy's URL, which may carry credentials). */
@@ -16,21 +17,14 @@ function describeAlipayMode(alipay: AlipayModeConfig): string {
 
 async function main(): Promise<void> {
   const repoRoot = resolve(__dirname, '..', '..');
-  const { config, emulatorFaults } = prepareStartUp(process.env, repoRoot);
-  const app = await buildApp({ config, repoRoot, emulatorFaults });
+  const { config, emulatorFaults, emulatorSettings } = prepareStartUp(process.env, repoRoot);
+  const app = await buildApp({ config, repoRoot, emulatorFaults, emulatorSettings });
 
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    closeGracefully(app, { reason: signal, exit: (code) => process.exit(code) });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
