@@ -4,7 +4,6 @@
  * OpenAPI document, real mode wiring, and the auth-code refusal.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastifyInstance } from 'fastify';
@@ -16,7 +15,7 @@ import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { capturedLogLines, captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
-import { send } from './support/http';
+import { freePort, send } from './support/http';
 
 const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
 const apps: FastifyInstance[] = [];
@@ -28,18 +27,6 @@ afterEach(async () => {
 afterAll(() => {
   expectNoSecretsInLogs([person.certName, person.certNo]);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A repo root with a built H5 page in it, as the H5 part leaves it. */
 function fakeRepoWithH5(): string {

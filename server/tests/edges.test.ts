@@ -6,7 +6,6 @@
  * its CSP (and HSTS over HTTPS) with no public source map in production.
  */
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastifyInstance } from 'fastify';
@@ -17,7 +16,7 @@ import { closeGracefully } from '../src/plugins/graceful-close';
 import { H5_CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../src/plugins/security-headers';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { capturedLogLines, captureStream, testKeys, TEST_PEPPER } from './support/harness';
-import { send } from './support/http';
+import { freePort, send } from './support/http';
 import { RawConnection, RawResponse, sendRaw, within } from './support/raw-http';
 
 const apps: FastifyInstance[] = [];
@@ -31,18 +30,6 @@ const PATIENT: ConnectionLimits = { requestTimeoutMs: 60_000, connectionTimeoutM
 
 /** How long a test waits for something that should happen within tens of milliseconds before it calls it a failure. */
 const FAILURE_AFTER_MS = 5_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Running {
   app: FastifyInstance;

@@ -3,6 +3,7 @@
  * 127.0.0.1 ports. We would use `app.inject()`, but its light-my-request depends on cookie@2,
  * which is ES-module-only and cannot be loaded by jest 30 on Node 20 (see the final report).
  */
+import { createServer } from 'node:net';
 
 export interface ErrorJson {
   error: { code: string; message: string; subCode?: string };
@@ -44,4 +45,17 @@ export async function send(baseUrl: string, request: TestRequest): Promise<TestR
     body: text,
     json: <T>() => JSON.parse(text) as T,
   };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago, for a process or server that must be told its port up front. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }
