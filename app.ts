@@ -7,8 +7,8 @@
  */
 import { offerResumeVerification } from './services/resume';
 import { logIn, sessionProvider } from './services/session';
-import { readPendingVerificationId } from './utils/pending-verification';
-import { useSessionProvider } from './utils/request';
+import { readPendingVerificationId } from './platform/pending-verification';
+import { useSessionProvider } from './platform/request';
 
 App({
   onLaunch(): void {

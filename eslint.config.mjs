@@ -1,12 +1,14 @@
 // One lint config for the repo. Rules that encode the house style:
 // - the mini-program imports lodash per method only (upload size),
-// - utils/request.ts is the only caller of my.request,
+// - platform/request.ts is the only caller of my.request,
+// - utils/ is pure and platform-free: no `my`, `window` or `document` there (the mini-program's
+//   my.* wrappers live in platform/, the H5 page's browser code in h5/src/),
 // - no console output of any kind in shipped mini-program and H5 code (personal data must not reach logs).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const miniProgramSources = ['app.ts', 'pages/**/*.ts', 'utils/**/*.ts', 'services/**/*.ts', 'config/**/*.ts'];
+const miniProgramSources = ['app.ts', 'pages/**/*.ts', 'platform/**/*.ts', 'utils/**/*.ts', 'services/**/*.ts', 'config/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', '**/dist/', 'data/', 'coverage/', 'artifacts/', 'bench/results.json'] },
@@ -27,7 +29,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'lodash', message: "Import one method: 'lodash/debounce'." }] }],
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='my'][property.name='request']", message: 'Only utils/request.ts calls my.request.' },
+        { selector: "MemberExpression[object.name='my'][property.name='request']", message: 'Only platform/request.ts calls my.request.' },
       ],
     },
   },
@@ -37,8 +39,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['utils/request.ts'],
+    files: ['platform/request.ts'],
     rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    // Shared by the mini-program, the H5 page and the server: a platform global here is a bug.
+    files: ['utils/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'my', message: 'utils/ is platform-free: call my.* from a wrapper in platform/.' },
+        { name: 'window', message: 'utils/ is platform-free: browser code belongs in h5/src/.' },
+        { name: 'document', message: 'utils/ is platform-free: browser code belongs in h5/src/.' },
+      ],
+    },
   },
   {
     files: ['h5/src/**/*.ts'],

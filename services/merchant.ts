@@ -1,6 +1,6 @@
 /**
  * Typed client of the merchant backend (utils/api-contract.ts). Every call goes through
- * utils/request.ts; answers are checked for the fields the pages rely on, so a wrong
+ * platform/request.ts; answers are checked for the fields the pages rely on, so a wrong
  * backend fails here as BAD_RESPONSE instead of as an undefined deep inside a page.
  */
 import {
@@ -11,7 +11,7 @@ import {
   VerificationStatus,
   VerificationView,
 } from '../utils/api-contract';
-import { ApiError, request } from '../utils/request';
+import { ApiError, request } from '../platform/request';
 
 const VERIFICATION_STATUSES: readonly VerificationStatus[] = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
 

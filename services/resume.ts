@@ -1,5 +1,5 @@
 /**
- * Hands a verification found at launch (utils/pending-verification.ts) from app.ts to
+ * Hands a verification found at launch (platform/pending-verification.ts) from app.ts to
  * the first page, which opens the result page for it. In memory, consumed once.
  */
 

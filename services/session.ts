@@ -5,8 +5,8 @@
  *
  * @see https://opendocs.alipay.com/mini/api/openapi-authorize (my.getAuthCode)
  */
-import { getAuthBaseCode } from '../utils/auth-code';
-import { SessionProvider } from '../utils/request';
+import { getAuthBaseCode } from '../platform/auth-code';
+import { SessionProvider } from '../platform/request';
 import { createSession } from './merchant';
 
 /** Renew a little before the server's expiry, so a request never leaves with a dying token. */
@@ -53,5 +53,5 @@ export function getSessionToken(): string | null {
   return token;
 }
 
-/** What utils/request.ts plugs in (see app.ts). */
+/** What platform/request.ts plugs in (see app.ts). */
 export const sessionProvider: SessionProvider = { getToken: getSessionToken, renew: logIn };

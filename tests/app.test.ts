@@ -5,7 +5,7 @@
 import { MiniEnv, settle, setupAlipayEnv } from './support/mini-env';
 import { TEST_NAMES, makeCertNo } from './support/identities';
 import { ERROR_MESSAGES_ZH_CN } from '../utils/error-messages';
-import { PENDING_VERIFICATION_KEY } from '../utils/pending-verification';
+import { PENDING_VERIFICATION_KEY } from '../platform/pending-verification';
 
 const VERIFY = 'pages/verify/index';
 

@@ -11,12 +11,12 @@
  * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
  */
 import { CertifyUrlResponse, VerificationStatus } from '../../utils/api-contract';
-import { CertifyBridgeError, startCertify } from '../../utils/certify-bridge';
+import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { describeErrorCode } from '../../utils/error-messages';
-import { clearPendingVerificationId } from '../../utils/pending-verification';
-import { ApiError } from '../../utils/request';
-import { TimerHandle, startTimer, stopTimer } from '../../utils/timers';
+import { clearPendingVerificationId } from '../../platform/pending-verification';
+import { ApiError } from '../../platform/request';
+import { TimerHandle, startTimer, stopTimer } from '../../platform/timers';
 import { getVerification, renewCertifyUrl } from '../../services/merchant';
 import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 

@@ -9,13 +9,13 @@
  * @see https://opendocs.alipay.com/mini/api/zwi8gx (my.navigateTo)
  */
 import debounce from 'lodash/debounce';
-import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../utils/certify-bridge';
+import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../platform/certify-bridge';
 import { CertifyOutcome, UnsupportedReason } from '../../utils/certify-outcome';
 import { describeErrorCode, isRetryableCode } from '../../utils/error-messages';
 import { ValidIdentity, maskCertNo, validateCertName, validateCertNo, validateIdentity } from '../../utils/identity';
-import { CheckboxChangeEvent, InputEvent } from '../../utils/mini-events';
-import { clearPendingVerificationId, savePendingVerificationId } from '../../utils/pending-verification';
-import { ApiError } from '../../utils/request';
+import { CheckboxChangeEvent, InputEvent } from '../../platform/mini-events';
+import { clearPendingVerificationId, savePendingVerificationId } from '../../platform/pending-verification';
+import { ApiError } from '../../platform/request';
 import { createUuidV4 } from '../../utils/uuid';
 import { createVerification } from '../../services/merchant';
 import { takeResumeVerification } from '../../services/resume';

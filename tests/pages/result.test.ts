@@ -8,7 +8,7 @@ import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv }
 import { TEST_NAMES, makeCertNo } from '../support/identities';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { maskCertNo } from '../../utils/identity';
-import { PENDING_VERIFICATION_KEY } from '../../utils/pending-verification';
+import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
 
 const VERIFY = 'pages/verify/index';
 const RESULT = 'pages/result/index';

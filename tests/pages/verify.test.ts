@@ -8,7 +8,7 @@ import { TEST_NAMES, makeCertNo, makeCertNoEndingInX, withCheckCharacter } from 
 import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
-import { PENDING_VERIFICATION_KEY } from '../../utils/pending-verification';
+import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
 
 const VERIFY = 'pages/verify/index';
 const NAME = TEST_NAMES[0];

@@ -68,7 +68,7 @@ export interface MiniEnv {
 const GLOBALS = ['my', 'App', 'Page', 'getApp', 'getCurrentPages'] as const;
 
 /**
- * Loads a module (path from the repository root, e.g. `utils/request`) in a fresh
+ * Loads a module (path from the repository root, e.g. `platform/request`) in a fresh
  * module registry, so its module-level state starts empty. Call after setupAlipayEnv().
  */
 export function loadFresh<T extends object>(pathFromRoot: string): T {

@@ -1,6 +1,5 @@
-/** The small mini-program modules: uuid, error copy, pending-id storage. */
+/** The small shared modules: uuid and error copy. */
 import fc from 'fast-check';
-import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
 import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, describeErrorCode, isRetryableCode } from '../../utils/error-messages';
 import { createUuidV4 } from '../../utils/uuid';
 
@@ -36,46 +35,5 @@ describe('error messages', () => {
     expect(isRetryableCode('UPSTREAM_TIMEOUT')).toBe(true);
     expect(isRetryableCode('CERT_NO_CHECKSUM')).toBe(false);
     expect(isRetryableCode('IDEMPOTENCY_MISMATCH')).toBe(false);
-  });
-});
-
-describe('pending verification storage', () => {
-  let env: MiniEnv;
-  type Pending = typeof import('../../utils/pending-verification');
-  let pending: Pending;
-
-  beforeEach(() => {
-    env = setupAlipayEnv();
-    pending = loadFresh<Pending>('utils/pending-verification');
-  });
-
-  afterEach(() => env.restore());
-
-  it('saves, reads and clears only the id', () => {
-    pending.savePendingVerificationId('ver-9');
-    expect(env.storage).toEqual({ pendingVerificationId: 'ver-9' });
-    expect(pending.readPendingVerificationId()).toBe('ver-9');
-    pending.clearPendingVerificationId();
-    expect(pending.readPendingVerificationId()).toBeNull();
-  });
-
-  it('reads anything but a non-empty string as nothing', () => {
-    env.storage.pendingVerificationId = { certNo: 'x' };
-    expect(pending.readPendingVerificationId()).toBeNull();
-    env.storage.pendingVerificationId = '';
-    expect(pending.readPendingVerificationId()).toBeNull();
-  });
-
-  it('survives a storage that throws', () => {
-    const broken = (): never => {
-      throw new Error('storage full');
-    };
-    const fake = (globalThis as unknown as { my: Record<string, unknown> }).my;
-    fake.setStorageSync = broken;
-    fake.getStorageSync = broken;
-    fake.removeStorageSync = broken;
-    expect(() => pending.savePendingVerificationId('ver-1')).not.toThrow();
-    expect(pending.readPendingVerificationId()).toBeNull();
-    expect(() => pending.clearPendingVerificationId()).not.toThrow();
   });
 });

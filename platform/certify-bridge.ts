@@ -27,8 +27,8 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify (the URL opened here)
  * @see https://opendocs.alipay.com/mini/api/system-info (my.getSystemInfo `version`)
  */
-import { MIN_ALIPAY_VERSION, supportsOpenCertify } from './alipay-version';
-import { CertifyOutcome, mapBridgeFailure, mapCertifyResult } from './certify-outcome';
+import { MIN_ALIPAY_VERSION, supportsOpenCertify } from '../utils/alipay-version';
+import { CertifyOutcome, mapBridgeFailure, mapCertifyResult } from '../utils/certify-outcome';
 
 export { MIN_ALIPAY_VERSION };
 

@@ -1,9 +1,9 @@
 /**
- * utils/request.ts: JSON, timeout, typed ApiError by server code, one silent re-login on 401.
+ * platform/request.ts: JSON, timeout, typed ApiError by server code, one silent re-login on 401.
  */
 import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
 
-type RequestModule = typeof import('../../utils/request');
+type RequestModule = typeof import('../../platform/request');
 
 let env: MiniEnv;
 let renewals: number;
@@ -21,7 +21,7 @@ afterEach(() => {
 function load(initialToken: string | null = null): RequestModule {
   env = setupAlipayEnv();
   renewals = 0;
-  const loaded = loadFresh<RequestModule>('utils/request');
+  const loaded = loadFresh<RequestModule>('platform/request');
   let token = initialToken;
   loaded.useSessionProvider({
     getToken: () => token,

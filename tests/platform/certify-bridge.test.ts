@@ -1,11 +1,11 @@
 /**
- * utils/certify-bridge.ts under a fake `my`: capability checks, both client APIs,
+ * platform/certify-bridge.ts under a fake `my`: capability checks, both client APIs,
  * the single-flight guard, and the promise that never rejects on an Alipay outcome.
  */
 import fc from 'fast-check';
 import { EnvOptions, MiniEnv, certifyAnswer, loadFresh, setupAlipayEnv } from '../support/mini-env';
 
-type Bridge = typeof import('../../utils/certify-bridge');
+type Bridge = typeof import('../../platform/certify-bridge');
 
 const TICKET = { certifyId: 'certify-1', url: 'https://openapi.alipay.com/gateway.do?certify_id=certify-1' };
 
@@ -15,7 +15,7 @@ afterEach(() => env.restore());
 
 function loadBridge(options: EnvOptions = {}): Bridge {
   env = setupAlipayEnv(options);
-  return loadFresh<Bridge>('utils/certify-bridge');
+  return loadFresh<Bridge>('platform/certify-bridge');
 }
 
 describe('my.call path', () => {

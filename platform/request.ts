@@ -9,8 +9,8 @@
  * @see https://opendocs.alipay.com/mini/api/owycmh (my.request)
  */
 import { API_BASE_URL, REQUEST_TIMEOUT_MS } from '../config/index';
-import { ApiErrorBody } from './api-contract';
-import { ErrorCode } from './error-codes';
+import { ApiErrorBody } from '../utils/api-contract';
+import { ErrorCode } from '../utils/error-codes';
 import { startTimer, stopTimer } from './timers';
 
 /**
