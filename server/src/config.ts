@@ -65,6 +65,14 @@ export interface RateLimitConfig {
   perIpPerMinute: number;
 }
 
+/**
+ * What happens when the ID number's holder is under 14 (PIPL art. 31): `guardian-consent`
+ * starts the verification only with `guardianConsent: true` in the request, `refuse` never.
+ */
+export type MinorPolicy = 'guardian-consent' | 'refuse';
+
+const MINOR_POLICIES: readonly MinorPolicy[] = ['guardian-consent', 'refuse'];
+
 export interface ServerConfig {
   /** TCP port. Default 3000. */
   port: number;
@@ -95,6 +103,8 @@ export interface ServerConfig {
   initializeRetries: number;
   /** How long a query answer is reused for the same verification, in milliseconds. Default 1000. */
   queryCacheMs: number;
+  /** For holders under 14 (Beijing time): MINOR_POLICY, default guardian-consent. */
+  minorPolicy: MinorPolicy;
   alipay: AlipayModeConfig | EmulatorModeConfig;
 }
 
@@ -154,6 +164,15 @@ function readInteger(env: Env, name: string, fallback: number, min: number, prob
     return fallback;
   }
   return value;
+}
+
+function readMinorPolicy(env: Env, problems: string[]): MinorPolicy {
+  const raw = env.MINOR_POLICY;
+  if (raw === undefined || raw === '') return 'guardian-consent';
+  const policy = MINOR_POLICIES.find((known) => known === raw);
+  // Fail closed: a misspelled policy stops the server rather than choosing one for the merchant.
+  if (policy === undefined) problems.push(`MINOR_POLICY must be ${MINOR_POLICIES.join(' or ')}`);
+  return policy ?? 'guardian-consent';
 }
 
 function readFlag(env: Env, name: string, problems: string[]): boolean {
@@ -562,6 +581,7 @@ export function parseConfig(env: Env, repoRoot: string): ServerConfig {
     queryRetries: readInteger(env, 'ALIPAY_QUERY_RETRIES', 2, 0, problems),
     initializeRetries: readInteger(env, 'ALIPAY_INITIALIZE_RETRIES', 1, 0, problems),
     queryCacheMs: readInteger(env, 'QUERY_CACHE_MS', 1000, 0, problems),
+    minorPolicy: readMinorPolicy(env, problems),
     alipay,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -46,6 +46,10 @@ export const CreateVerificationBody = {
     certNo: { type: 'string', maxLength: 64 },
     certType: { type: 'string', enum: [...CERT_TYPES] },
     bizCode: { type: 'string', minLength: 1, maxLength: 32, pattern: '^[A-Z_]+$' },
+    guardianConsent: {
+      type: 'boolean',
+      description: 'true once the guardian of a holder under 14 (Beijing time) has agreed; required then with MINOR_POLICY=guardian-consent',
+    },
   },
 } as const;
 
@@ -57,7 +61,17 @@ export const IdempotencyHeaders = {
 export const CreateVerificationReply = {
   type: 'object',
   required: ['verificationId', 'certifyId', 'url', 'expiresAt'],
-  properties: { verificationId: { type: 'string' }, certifyId: { type: 'string' }, url: { type: 'string' }, expiresAt: isoDateTime },
+  properties: {
+    verificationId: { type: 'string' },
+    certifyId: { type: 'string' },
+    url: { type: 'string' },
+    expiresAt: isoDateTime,
+    reused: {
+      type: 'boolean',
+      enum: [true],
+      description: 'Only on a 200 from POST /api/verifications: a live verification of the same user, name and ID number was reused with a newly signed URL (no new initialize)',
+    },
+  },
 } as const;
 
 export const VerificationParams = {

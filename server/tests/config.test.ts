@@ -85,6 +85,7 @@ describe('parseConfig', () => {
       queryRetries: 2,
       initializeRetries: 1,
       queryCacheMs: 1000,
+      minorPolicy: 'guardian-consent',
       trustProxy: false,
       alipay: { mode: 'emulator', emulatorUrl: undefined },
     });
@@ -105,6 +106,15 @@ describe('parseConfig', () => {
 
   it('lists every bad number at once', () => {
     expect(problemsOf({ ALIPAY_MODE: 'emulator', PORT: 'abc', RATE_LIMIT_PER_USER: '0', ALIPAY_TIMEOUT_MS: '-5' })).toHaveLength(3);
+  });
+
+  it('takes MINOR_POLICY=refuse or guardian-consent, and refuses any other value rather than pick one', () => {
+    expect(parseConfig({ MINOR_POLICY: 'refuse' }, REPO).minorPolicy).toBe('refuse');
+    expect(parseConfig({ MINOR_POLICY: 'guardian-consent' }, REPO).minorPolicy).toBe('guardian-consent');
+    expect(parseConfig({ MINOR_POLICY: '' }, REPO).minorPolicy).toBe('guardian-consent');
+    for (const wrong of ['Refuse', 'guardian_consent', 'allow']) {
+      expect(problemsOf({ MINOR_POLICY: wrong })).toEqual(['MINOR_POLICY must be guardian-consent or refuse']);
+    }
   });
 
   it('refuses a short pepper', () => {

@@ -22,8 +22,8 @@ import {
 const contractFields = {
   CreateSessionRequest: { authCode: true } satisfies Record<keyof CreateSessionRequest, true>,
   CreateSessionResponse: { token: true, expiresAt: true } satisfies Record<keyof CreateSessionResponse, true>,
-  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true } satisfies Record<keyof CreateVerificationRequest, true>,
-  CreateVerificationResponse: { verificationId: true, certifyId: true, url: true, expiresAt: true } satisfies Record<keyof CreateVerificationResponse, true>,
+  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true, guardianConsent: true } satisfies Record<keyof CreateVerificationRequest, true>,
+  CreateVerificationResponse: { verificationId: true, certifyId: true, url: true, expiresAt: true, reused: true } satisfies Record<keyof CreateVerificationResponse, true>,
   VerificationView: { verificationId: true, status: true, certNoMasked: true, updatedAt: true } satisfies Record<keyof VerificationView, true>,
   ClientConfig: { mode: true, appId: true, oauthAuthorizeUrl: true } satisfies Record<keyof ClientConfig, true>,
 };

@@ -30,6 +30,17 @@ export function makeCertNo(seed: number): string {
   return withCheckCharacter(`${region}${stamp}${pad(sequence, 3)}`);
 }
 
+/**
+ * A checksum-valid resident ID number whose holder was born on `birth` (a UTC calendar date:
+ * only its year, month and day are used), for age rules. Different seeds give different numbers.
+ */
+export function makeCertNoBornOn(birth: Date, seed = 0): string {
+  const region = RESIDENT_REGION_CODES[seed % RESIDENT_REGION_CODES.length];
+  const sequence = Math.floor(seed / RESIDENT_REGION_CODES.length) % 1000;
+  const stamp = `${birth.getUTCFullYear()}${pad(birth.getUTCMonth() + 1, 2)}${pad(birth.getUTCDate(), 2)}`;
+  return withCheckCharacter(`${region}${stamp}${pad(sequence, 3)}`);
+}
+
 /** A checksum-valid number that ends in X, for the uppercase-x paths. */
 export function makeCertNoEndingInX(): string {
   for (let seed = 0; ; seed += 1) {

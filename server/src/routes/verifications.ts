@@ -32,7 +32,7 @@ export const verificationRoutes: FastifyPluginAsync<VerificationRoutesOptions> =
     {
       config: { rateLimitByIp: true },
       schema: {
-        summary: 'Validate a name and ID number, call initialize and sign the certify URL',
+        summary: 'Validate a name and ID number, call initialize and sign the certify URL (201), or reuse the same person\'s live verification with a newly signed URL (200, reused: true)',
         security: bearer,
         headers: IdempotencyHeaders,
         body: CreateVerificationBody,

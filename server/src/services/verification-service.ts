@@ -16,12 +16,12 @@ import {
   VerificationStatus,
   VerificationView,
 } from '../../../utils/api-contract';
-import { maskCertNo, validateIdentity, ValidIdentity } from '../../../utils/identity';
+import { ageInBeijing, GUARDIAN_CONSENT_AGE, maskCertNo, validateIdentity, ValidIdentity } from '../../../utils/identity';
 import { AlipayGateway, CertifyQueryResult } from '../alipay/alipay-client';
 import { formatBeijingTimestamp } from '../alipay/beijing-time';
 import { withRetries } from '../alipay/retry';
 import { Clock, RandomSource, Sleeper } from '../clock';
-import { RateLimitConfig } from '../config';
+import { MinorPolicy, RateLimitConfig } from '../config';
 import { ApiError, notFound, rateLimited } from '../errors';
 import { RateLimiter } from '../plugins/rate-limiter';
 import { Repository, VerificationRecord } from '../store/repository';
@@ -54,15 +54,26 @@ export interface VerificationServiceDeps {
   queryCacheMs: number;
   /** Base of the exponential backoff between retries, in ms. */
   retryBaseDelayMs: number;
+  /** For holders under 14 (Beijing time): guardian consent required, or refused. */
+  minorPolicy: MinorPolicy;
   audit: (entry: AuditEntry) => void;
 }
 
 export interface CreateVerificationResult {
+  /** 201 for a new verification, 200 for a reused one (also when replayed as stored). */
   statusCode: number;
   response: CreateVerificationResponse;
   /** True when the answer is a stored one replayed for the same Idempotency-Key. */
   replayed: boolean;
 }
+
+/**
+ * A live verification is reused only while its certifyId has at least this long to live. The
+ * person still has to open the URL, switch to Alipay and finish the face check; a certifyId that
+ * dies on the way leaves them with a check that cannot pass, worse than paying for a new one.
+ * It also absorbs drift between our clock, which computed expiresAt, and Alipay's.
+ */
+export const REUSE_MIN_REMAINING_MS = 10 * 60 * 1000;
 
 /**
  * A fresh outer_order_no: "IV", the Beijing time to the second and 16 random hex characters,
@@ -79,6 +90,35 @@ function canonicalJson(value: Record<string, unknown>): string {
   }, {}));
 }
 
+/** One request to start a verification, validated and past the minors policy. */
+interface StartRequest {
+  userId: string;
+  bizCode: string;
+  identity: ValidIdentity;
+  /** A guardian consented for a holder under 14: stored with the verification. */
+  guardianConsent: boolean;
+  idempotency?: { key: string; bodyHash: string };
+}
+
+/**
+ * Runs `task` once no other task of the same key is in flight, and registers it before any
+ * await, so a concurrent caller of the same key always finds it and waits for it.
+ */
+async function runAlone<T>(flights: Map<string, Promise<T>>, key: string, task: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const inFlight = flights.get(key);
+    if (!inFlight) break;
+    await inFlight.catch(() => undefined);
+  }
+  const flight = task();
+  flights.set(key, flight);
+  try {
+    return await flight;
+  } finally {
+    if (flights.get(key) === flight) flights.delete(key);
+  }
+}
+
 function identityRejection(errors: ReturnType<typeof validateIdentity> & { ok: false }): ApiError {
   const error = errors.errors.certName ?? errors.errors.certNo;
   if (!error) return new ApiError(400, 'VALIDATION_FAILED', 'Invalid identity');
@@ -89,6 +129,11 @@ function identityRejection(errors: ReturnType<typeof validateIdentity> & { ok: f
 export class VerificationService {
   /** In-flight creations by user and Idempotency-Key: concurrent duplicates share one initialize. */
   private readonly creating = new Map<string, Promise<CreateVerificationResult>>();
+  /**
+   * In-flight starts (reuse or initialize) by user, name and number, bizCode and certType, so
+   * a concurrent second request for the same person waits and reuses the first's verification.
+   */
+  private readonly starting = new Map<string, Promise<CreateVerificationResult>>();
   /** In-flight queries by verification id: concurrent polls share one Alipay call. */
   private readonly refreshing = new Map<string, Promise<VerificationRecord>>();
   /** When each pending verification was last queried, for the query cache. */
@@ -106,37 +151,105 @@ export class VerificationService {
   }
 
   /**
-   * Validates, calls initialize (retried only after a 20000, each time with a new
-   * outer_order_no), signs the certify URL and stores the verification before answering.
+   * Validates and applies the minors policy (both before any paid call and before any rate-limit
+   * counting), then reuses the same person's live verification with a newly signed URL, or
+   * calls initialize (retried only after a 20000, each time with a new outer_order_no), signs
+   * the certify URL and stores the verification before answering.
    */
   async createVerification(userId: string, body: CreateVerificationRequest, idempotencyKey?: string): Promise<CreateVerificationResult> {
     const bizCode = body.bizCode ?? 'FACE';
     if (this.deps.bizCodeAllowlist.indexOf(bizCode) < 0) {
       throw new ApiError(400, 'BIZ_CODE_NOT_ALLOWED', 'This bizCode is not enabled on this server');
     }
-    const check = validateIdentity(body, new Date(this.deps.clock()));
+    const now = new Date(this.deps.clock());
+    const check = validateIdentity(body, now);
     if (!check.ok) throw identityRejection(check);
-    if (idempotencyKey === undefined) return this.initialize(userId, bizCode, check.value);
+    const guardianConsent = this.applyMinorPolicy(check.value.certNo, body.guardianConsent === true, now);
+    const start: StartRequest = { userId, bizCode, identity: check.value, guardianConsent };
+    if (idempotencyKey === undefined) return this.start(start);
 
     const bodyHash = this.hmac('body', canonicalJson({ ...body }));
-    const flightKey = `${userId}\n${idempotencyKey}`;
-    for (;;) {
-      const inFlight = this.creating.get(flightKey);
-      if (!inFlight) break;
-      await inFlight.catch(() => undefined);
-    }
-    // Registered before any await, so a concurrent duplicate always finds it and waits.
-    const flight = (async () => {
+    return runAlone(this.creating, `${userId}\n${idempotencyKey}`, async () => {
       const stored = await this.deps.repository.findIdempotency(userId, idempotencyKey);
       if (stored) return this.replay(stored.bodyHash, bodyHash, stored.statusCode, stored.responseJson);
-      return this.initialize(userId, bizCode, check.value, { key: idempotencyKey, bodyHash });
-    })();
-    this.creating.set(flightKey, flight);
-    try {
-      return await flight;
-    } finally {
-      this.creating.delete(flightKey);
+      return this.start({ ...start, idempotency: { key: idempotencyKey, bodyHash } });
+    });
+  }
+
+  /**
+   * PIPL art. 31: a holder under 14 (Beijing time, from the number's birth date) is refused
+   * with MINOR_POLICY=refuse, and needs `guardianConsent: true` with guardian-consent. A
+   * number without a birth date is not checked.
+   * @returns whether a guardian's consent is to be stored with the verification
+   */
+  private applyMinorPolicy(certNo: string, consentGiven: boolean, now: Date): boolean {
+    const age = ageInBeijing(certNo, now);
+    if (age === undefined || age >= GUARDIAN_CONSENT_AGE) return false;
+    if (this.deps.minorPolicy === 'refuse') {
+      throw new ApiError(400, 'CERT_NO_MINOR', 'This service does not verify people under 14');
     }
+    if (!consentGiven) {
+      throw new ApiError(400, 'GUARDIAN_CONSENT_REQUIRED', 'The holder is under 14: send guardianConsent: true once the guardian has agreed');
+    }
+    return true;
+  }
+
+  /**
+   * Reuses the same person's live verification, or initializes a new one. Concurrent starts for
+   * the same person run one after the other, so the second finds the first's and reuses it.
+   */
+  private start(request: StartRequest): Promise<CreateVerificationResult> {
+    const certNoHmac = this.hashCertNo(request.identity.certNo);
+    const identityHmac = this.hmac('identity', `${request.identity.certName}\n${request.identity.certNo}`);
+    const { userId, bizCode, identity } = request;
+    const subject = [userId, identityHmac, bizCode, identity.certType].join('\n');
+    return runAlone(this.starting, subject, async () => {
+      const live = await this.deps.repository.findLiveVerification({
+        userId,
+        certNoHmac,
+        identityHmac,
+        bizCode,
+        certType: identity.certType,
+        expiresAfter: this.deps.clock() + REUSE_MIN_REMAINING_MS,
+      });
+      if (live) return this.reuse(live, request.idempotency);
+      return this.initialize(request, certNoHmac, identityHmac);
+    });
+  }
+
+  /**
+   * The live verification with a newly signed certify URL for its certifyId: a local
+   * signature, no Alipay call, nothing counted against the rate limits (no money is spent).
+   * Stored under the Idempotency-Key like a creation, so a replay of that key answers the same.
+   * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+   */
+  private async reuse(record: VerificationRecord, idempotency?: { key: string; bodyHash: string }): Promise<CreateVerificationResult> {
+    const response: CreateVerificationResponse = {
+      verificationId: record.id,
+      certifyId: record.certifyId,
+      url: this.deps.alipay.buildCertifyUrl(record.certifyId),
+      expiresAt: new Date(record.expiresAt).toISOString(),
+      reused: true,
+    };
+    if (idempotency) {
+      const stored = await this.deps.repository.insertIdempotency({
+        userId: record.userId,
+        key: idempotency.key,
+        bodyHash: idempotency.bodyHash,
+        statusCode: 200,
+        responseJson: JSON.stringify(response),
+        createdAt: this.deps.clock(),
+      });
+      if (!stored) return this.replayWinner(record.userId, idempotency);
+    }
+    return { statusCode: 200, response, replayed: false };
+  }
+
+  /** Another process stored this key between our lookup and our insert: answer as it did. */
+  private async replayWinner(userId: string, idempotency: { key: string; bodyHash: string }): Promise<CreateVerificationResult> {
+    const winner = await this.deps.repository.findIdempotency(userId, idempotency.key);
+    if (!winner) throw new Error('Idempotency record vanished after a key conflict');
+    return this.replay(winner.bodyHash, idempotency.bodyHash, winner.statusCode, winner.responseJson);
   }
 
   private replay(storedHash: string, bodyHash: string, statusCode: number, responseJson: string): CreateVerificationResult {
@@ -146,14 +259,9 @@ export class VerificationService {
     return { statusCode, response: JSON.parse(responseJson) as CreateVerificationResponse, replayed: true };
   }
 
-  private async initialize(
-    userId: string,
-    bizCode: string,
-    identity: ValidIdentity,
-    idempotency?: { key: string; bodyHash: string },
-  ): Promise<CreateVerificationResult> {
+  private async initialize(request: StartRequest, certNoHmac: string, identityHmac: string): Promise<CreateVerificationResult> {
     const { deps } = this;
-    const certNoHmac = this.hashCertNo(identity.certNo);
+    const { userId, bizCode, identity, idempotency } = request;
     const windowMs = deps.rateLimits.windowSeconds * 1000;
     const retryAfter = deps.rateLimiter.consume([
       { key: `user:${userId}`, limit: deps.rateLimits.perUser, windowMs },
@@ -179,12 +287,14 @@ export class VerificationService {
       certType: identity.certType,
       bizCode,
       certNoHmac,
+      identityHmac,
       certNoMasked: maskCertNo(identity.certNo),
       status: 'PENDING',
       createdAt: now,
       updatedAt: now,
       expiresAt: now + CERTIFY_ID_LIFETIME_MS,
       alipayTraceId: initialized.traceId ?? null,
+      guardianConsent: request.guardianConsent,
     };
     const response: CreateVerificationResponse = {
       verificationId: record.id,
@@ -203,11 +313,7 @@ export class VerificationService {
         createdAt: now,
       },
     );
-    if (!stored && idempotency) {
-      // Another process stored this key between our lookup and our insert: answer as it did.
-      const winner = await deps.repository.findIdempotency(userId, idempotency.key);
-      if (winner) return this.replay(winner.bodyHash, idempotency.bodyHash, winner.statusCode, winner.responseJson);
-    }
+    if (!stored && idempotency) return this.replayWinner(userId, idempotency);
     this.audit(record, null, 'PENDING', record.alipayTraceId);
     return { statusCode: 201, response, replayed: false };
   }

@@ -28,6 +28,12 @@ export interface VerificationRecord {
   bizCode: string;
   /** HMAC-SHA256(certNo, pepper), hex. */
   certNoHmac: string;
+  /**
+   * HMAC-SHA256 of the name and number together (pepper), hex: a live verification is reused
+   * only for the very pair it was initialized with, since Alipay checks the face against that
+   * pair. Null on rows stored before it existed, which are never reused.
+   */
+  identityHmac: string | null;
   certNoMasked: string;
   status: VerificationStatus;
   /** Epoch milliseconds. */
@@ -36,6 +42,22 @@ export interface VerificationRecord {
   expiresAt: number;
   /** Alipay's trace id of the last call that changed this record. */
   alipayTraceId: string | null;
+  /**
+   * True when the holder was under 14 and the request carried their guardian's consent
+   * (PIPL art. 31); false for everyone else.
+   */
+  guardianConsent: boolean;
+}
+
+/** What makes a stored verification the one to reuse for a new request. */
+export interface LiveVerificationQuery {
+  userId: string;
+  certNoHmac: string;
+  identityHmac: string;
+  bizCode: string;
+  certType: CertType;
+  /** Only a certifyId that expires after this (epoch ms) qualifies. */
+  expiresAfter: number;
 }
 
 export interface IdempotencyRecord {
@@ -71,7 +93,18 @@ export interface Repository {
    * @returns false when it was no longer PENDING
    */
   completeVerification(change: StatusChange): Promise<boolean>;
+  /**
+   * The newest PENDING verification of this user, ID number (HMAC), name and number pair,
+   * bizCode and certType whose certifyId expires after `expiresAfter`: one to reuse rather
+   * than pay for another initialize.
+   */
+  findLiveVerification(query: LiveVerificationQuery): Promise<VerificationRecord | undefined>;
   findIdempotency(userId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Stores an idempotency record on its own, for an answer that created no verification (a reuse).
+   * @returns false when the key was taken meanwhile (nothing is stored)
+   */
+  insertIdempotency(idempotency: IdempotencyRecord): Promise<boolean>;
   /**
    * Deletes sessions that expired before `now` and idempotency records created before
    * `idempotencyCutoff` (their certifyId is dead by then, so a replay would be useless).

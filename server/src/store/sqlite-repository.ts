@@ -10,7 +10,7 @@ import { VerificationStatus } from '../../../utils/api-contract';
 import { CertType } from '../../../utils/identity';
 import { createGroupCommitter } from './group-commit';
 import { ensurePrivateFile } from './private-file';
-import { IdempotencyRecord, Repository, SessionRecord, StatusChange, VerificationRecord } from './repository';
+import { IdempotencyRecord, LiveVerificationQuery, Repository, SessionRecord, StatusChange, VerificationRecord } from './repository';
 import { cacheStatements } from './statement-cache';
 
 interface SessionsTable {
@@ -28,12 +28,15 @@ interface VerificationsTable {
   cert_type: string;
   biz_code: string;
   cert_no_hmac: string;
+  identity_hmac: string | null;
   cert_no_masked: string;
   status: string;
   created_at: number;
   updated_at: number;
   expires_at: number;
   alipay_trace_id: string | null;
+  /** 1 when a guardian consented for a holder under 14, else 0. */
+  guardian_consent: number;
 }
 
 interface IdempotencyTable {
@@ -101,6 +104,26 @@ const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  // A new verification for the same user, name and number reuses a live PENDING one instead
+  // of paying for another initialize. Rows from before have no identity_hmac and are never
+  // reused. The index holds PENDING rows only (the lookup names status = 'PENDING' literally,
+  // which a partial index needs), so it stays small however many settled rows pile up.
+  '0003_live_verification_lookup': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('verifications').addColumn('identity_hmac', 'text').execute();
+      await sql`create index verifications_live on verifications (user_id, cert_no_hmac, expires_at) where status = 'PENDING'`.execute(db);
+    },
+  },
+  // PIPL art. 31: whether a guardian consented for a holder under 14. Rows from before were
+  // all started without one.
+  '0004_guardian_consent': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('verifications')
+        .addColumn('guardian_consent', 'integer', (column) => column.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 function toVerification(row: VerificationsTable): VerificationRecord {
@@ -112,12 +135,14 @@ function toVerification(row: VerificationsTable): VerificationRecord {
     certType: row.cert_type as CertType,
     bizCode: row.biz_code,
     certNoHmac: row.cert_no_hmac,
+    identityHmac: row.identity_hmac,
     certNoMasked: row.cert_no_masked,
     status: row.status as VerificationStatus,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
     alipayTraceId: row.alipay_trace_id,
+    guardianConsent: row.guardian_consent === 1,
   };
 }
 
@@ -143,9 +168,9 @@ function prepareWrites(database: Database.Database) {
     ),
     insertVerification: database.prepare<[VerificationsTable]>(
       `insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac,
-        cert_no_masked, status, created_at, updated_at, expires_at, alipay_trace_id)
+        identity_hmac, cert_no_masked, status, created_at, updated_at, expires_at, alipay_trace_id, guardian_consent)
        values (@id, @user_id, @outer_order_no, @certify_id, @cert_type, @biz_code, @cert_no_hmac,
-        @cert_no_masked, @status, @created_at, @updated_at, @expires_at, @alipay_trace_id)`,
+        @identity_hmac, @cert_no_masked, @status, @created_at, @updated_at, @expires_at, @alipay_trace_id, @guardian_consent)`,
     ),
     insertIdempotency: database.prepare<[IdempotencyTable]>(
       `insert into idempotency_records (user_id, idempotency_key, body_hash, status_code, response_json, created_at)
@@ -156,6 +181,17 @@ function prepareWrites(database: Database.Database) {
     ),
     purgeSessions: database.prepare<[number]>('delete from sessions where expires_at <= ?'),
     purgeIdempotency: database.prepare<[number]>('delete from idempotency_records where created_at < ?'),
+  };
+}
+
+function toIdempotencyRow(record: IdempotencyRecord): IdempotencyTable {
+  return {
+    user_id: record.userId,
+    idempotency_key: record.key,
+    body_hash: record.bodyHash,
+    status_code: record.statusCode,
+    response_json: record.responseJson,
+    created_at: record.createdAt,
   };
 }
 
@@ -198,16 +234,7 @@ export async function openSqliteRepository(filename: string): Promise<Repository
     async insertVerification(verification, idempotency) {
       try {
         await committer.run(() => {
-          if (idempotency) {
-            writes.insertIdempotency.run({
-              user_id: idempotency.userId,
-              idempotency_key: idempotency.key,
-              body_hash: idempotency.bodyHash,
-              status_code: idempotency.statusCode,
-              response_json: idempotency.responseJson,
-              created_at: idempotency.createdAt,
-            });
-          }
+          if (idempotency) writes.insertIdempotency.run(toIdempotencyRow(idempotency));
           writes.insertVerification.run({
             id: verification.id,
             user_id: verification.userId,
@@ -216,12 +243,14 @@ export async function openSqliteRepository(filename: string): Promise<Repository
             cert_type: verification.certType,
             biz_code: verification.bizCode,
             cert_no_hmac: verification.certNoHmac,
+            identity_hmac: verification.identityHmac,
             cert_no_masked: verification.certNoMasked,
             status: verification.status,
             created_at: verification.createdAt,
             updated_at: verification.updatedAt,
             expires_at: verification.expiresAt,
             alipay_trace_id: verification.alipayTraceId,
+            guardian_consent: verification.guardianConsent ? 1 : 0,
           });
         });
         return true;
@@ -243,6 +272,19 @@ export async function openSqliteRepository(filename: string): Promise<Repository
       return changes === 1;
     },
 
+    async findLiveVerification(query: LiveVerificationQuery) {
+      // status = 'PENDING' is written literally so SQLite can use the partial index verifications_live.
+      const row = await takeFirst(
+        db,
+        sql<VerificationsTable>`select * from verifications
+          where user_id = ${query.userId} and cert_no_hmac = ${query.certNoHmac} and status = 'PENDING'
+            and expires_at > ${query.expiresAfter} and identity_hmac = ${query.identityHmac}
+            and biz_code = ${query.bizCode} and cert_type = ${query.certType}
+          order by expires_at desc limit 1`,
+      );
+      return row && toVerification(row);
+    },
+
     async findIdempotency(userId, key): Promise<IdempotencyRecord | undefined> {
       const row = await takeFirst(
         db,
@@ -258,6 +300,16 @@ export async function openSqliteRepository(filename: string): Promise<Repository
           createdAt: row.created_at,
         }
       );
+    },
+
+    async insertIdempotency(idempotency) {
+      try {
+        await committer.run(() => writes.insertIdempotency.run(toIdempotencyRow(idempotency)));
+        return true;
+      } catch (error) {
+        if (isPrimaryKeyViolation(error)) return false;
+        throw error;
+      }
     },
 
     async purgeExpired(now, idempotencyCutoff) {

@@ -1,8 +1,13 @@
 /**
  * The SQLite repository: unique outer_order_no, terminal states that never move, the
- * idempotency key constraint, and the purge of expired sessions and idempotency records.
+ * idempotency key constraint, the purge of expired sessions and idempotency records, and the
+ * lookup of a live verification to reuse (through its partial index).
  */
-import { Repository } from '../../src/store/repository';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LiveVerificationQuery, Repository } from '../../src/store/repository';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
 import { pendingVerification } from '../support/records';
 
@@ -47,5 +52,74 @@ describe('sqlite repository', () => {
     expect(await repository.findSession('live')).toBeDefined();
     expect(await repository.findIdempotency('u', 'k6')).toBeUndefined();
     expect(await repository.findVerification('6')).toBeDefined();
+  });
+});
+
+describe('the live verification lookup', () => {
+  const query: LiveVerificationQuery = {
+    userId: 'uid:2088000000000001',
+    certNoHmac: 'hmac',
+    identityHmac: 'identity-hmac',
+    bizCode: 'FACE',
+    certType: 'IDENTITY_CARD',
+    expiresAfter: 1500,
+  };
+
+  it('finds the newest PENDING one of the same user, number, name, bizCode and certType that expires after the bound', async () => {
+    await repository.insertVerification(pendingVerification('10', { expiresAt: 1600 }));
+    await repository.insertVerification(pendingVerification('11', { expiresAt: 1800 }));
+    await repository.insertVerification(pendingVerification('12', { expiresAt: 1700 }));
+    expect(await repository.findLiveVerification(query)).toMatchObject({ id: '11', identityHmac: 'identity-hmac', guardianConsent: false });
+  });
+
+  it.each([
+    ['another user', { userId: 'uid:2088000000000002' }],
+    ['another number', { certNoHmac: 'other' }],
+    ['another name', { identityHmac: 'other' }],
+    ['no name pair (a row from before it was stored)', { identityHmac: null }],
+    ['another bizCode', { bizCode: 'SMART_FACE' }],
+    ['another certType', { certType: 'RESIDENCE_PERMIT_HK_MC' as const }],
+    ['a certifyId that expires at the bound', { expiresAt: 1500 }],
+  ])('ignores %s', async (_label, overrides) => {
+    await repository.insertVerification(pendingVerification('13', overrides));
+    expect(await repository.findLiveVerification(query)).toBeUndefined();
+  });
+
+  it('ignores a settled one', async () => {
+    await repository.insertVerification(pendingVerification('14'));
+    await repository.completeVerification({ id: '14', to: 'PASSED', updatedAt: 1100, alipayTraceId: null });
+    expect(await repository.findLiveVerification(query)).toBeUndefined();
+  });
+
+  it('stores and reads back the guardian consent', async () => {
+    await repository.insertVerification(pendingVerification('15', { guardianConsent: true }));
+    expect(await repository.findVerification('15')).toMatchObject({ guardianConsent: true });
+  });
+
+  it('reads through the partial index of PENDING rows', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'verify-index-')), 'verifications.sqlite');
+    await (await openSqliteRepository(file)).close();
+    const database = new Database(file, { readonly: true });
+    try {
+      const plan = database
+        .prepare(
+          `explain query plan select * from verifications
+            where user_id = ? and cert_no_hmac = ? and status = 'PENDING' and expires_at > ? and identity_hmac = ?
+              and biz_code = ? and cert_type = ? order by expires_at desc limit 1`,
+        )
+        .all('u', 'h', 0, 'i', 'FACE', 'IDENTITY_CARD') as { detail: string }[];
+      expect(plan.map((row) => row.detail).join('\n')).toContain('USING INDEX verifications_live');
+    } finally {
+      database.close();
+    }
+  });
+});
+
+describe('an idempotency record on its own', () => {
+  it('is stored once; the same key again stores nothing', async () => {
+    const record = { userId: 'u', key: 'k', bodyHash: 'h', statusCode: 200, responseJson: '{"reused":true}', createdAt: 1000 };
+    expect(await repository.insertIdempotency(record)).toBe(true);
+    expect(await repository.insertIdempotency({ ...record, responseJson: '{}' })).toBe(false);
+    expect(await repository.findIdempotency('u', 'k')).toEqual(record);
   });
 });

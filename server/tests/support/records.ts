@@ -12,12 +12,14 @@ export function pendingVerification(id: string, overrides: Partial<VerificationR
     certType: 'IDENTITY_CARD',
     bizCode: 'FACE',
     certNoHmac: 'hmac',
+    identityHmac: 'identity-hmac',
     certNoMasked: '110***********1234',
     status: 'PENDING',
     createdAt: 1000,
     updatedAt: 1000,
     expiresAt: 2000,
     alipayTraceId: null,
+    guardianConsent: false,
     ...overrides,
   };
 }
