@@ -140,6 +140,14 @@ describe('emulator mode, embedded (npm start)', () => {
       expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/api/client-config', '/healthz']),
     );
     expect(openapi.paths['/api/verifications'].post).toMatchObject({ security: [{ bearerAuth: [] }] });
+    // The reuse answer (200, reused: true) and the guardian's consent are in the document.
+    const create = openapi.paths['/api/verifications'].post as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, { type: string }> } }> };
+      responses: Record<string, { content: Record<string, { schema: { properties: Record<string, { type: string }> } }> }>;
+    };
+    expect(create.requestBody.content['application/json'].schema.properties.guardianConsent).toMatchObject({ type: 'boolean' });
+    expect(create.responses['200'].content['application/json'].schema.properties.reused).toMatchObject({ type: 'boolean' });
+    expect(create.responses['201'].content['application/json'].schema.properties).toHaveProperty('verificationId');
   });
 });
 
