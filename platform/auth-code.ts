@@ -5,7 +5,7 @@
  * @see https://opendocs.alipay.com/mini/api/openapi-authorize (my.getAuthCode)
  * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (the server's exchange)
  */
-import { ApiError } from './request';
+import { ApiError } from '../utils/client-policy';
 
 /**
  * Answers a one-time auth code for `auth_base`.
@@ -17,9 +17,9 @@ export function getAuthBaseCode(): Promise<string> {
       scopes: 'auth_base',
       success: (answer) => {
         if (answer && typeof answer.authCode === 'string' && answer.authCode.length > 0) resolve(answer.authCode);
-        else reject(new ApiError('AUTH_CODE_UNAVAILABLE', 0));
+        else reject(new ApiError('AUTH_CODE_UNAVAILABLE'));
       },
-      fail: () => reject(new ApiError('AUTH_CODE_UNAVAILABLE', 0)),
+      fail: (failure) => reject(new ApiError('AUTH_CODE_UNAVAILABLE', { cause: failure })),
     });
   });
 }

@@ -1,6 +1,7 @@
 /**
- * The one caller of my.request: JSON in and out, a timeout, a typed ApiError carrying
- * the server's error code, and one silent re-login when the server answers 401.
+ * The one caller of my.request: JSON in and out, a timeout, the client policy's ApiError
+ * (utils/client-policy.ts) carrying the server's error code and Retry-After, and one silent
+ * re-login when the server answers 401.
  *
  * The session itself lives in services/session.ts and is plugged in with
  * useSessionProvider(), so this module knows how to ask for a token but not how to
@@ -9,26 +10,8 @@
  * @see https://opendocs.alipay.com/mini/api/owycmh (my.request)
  */
 import { API_BASE_URL, REQUEST_TIMEOUT_MS } from '../config/index';
-import { ApiErrorBody } from '../utils/api-contract';
-import { ErrorCode } from '../utils/error-codes';
+import { ApiError, readApiError } from '../utils/client-policy';
 import { startTimer, stopTimer } from './timers';
-
-/**
- * A backend call that did not succeed. `code` is the server's `error.code`, or a client
- * code when no usable answer arrived; `status` is the HTTP status, 0 when there was none.
- * The message names only the code and status: server text and request data stay out of it.
- */
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-
-  constructor(code: ErrorCode, status: number) {
-    super(status > 0 ? `${code} (HTTP ${status})` : code);
-    this.name = 'ApiError';
-    this.code = code;
-    this.status = status;
-  }
-}
 
 /** What request() needs from the session: the current token and a way to get a new one. */
 export interface SessionProvider {
@@ -62,6 +45,8 @@ export interface RequestOptions {
 interface RawResponse {
   status: number;
   text: string;
+  /** The `Retry-After` header, when the answer had one. */
+  retryAfter: string | null;
 }
 
 /** my.request failure numbers that mean "no answer in time" and "no network". */
@@ -83,7 +68,7 @@ function sendOnce(options: RequestOptions, token: string | null): Promise<RawRes
     const timer = startTimer(() => {
       if (settled) return;
       settled = true;
-      reject(new ApiError('REQUEST_TIMEOUT', 0));
+      reject(new ApiError('REQUEST_TIMEOUT'));
     }, timeoutMs);
     const finish = (outcome: () => void): void => {
       if (settled) return;
@@ -99,20 +84,34 @@ function sendOnce(options: RequestOptions, token: string | null): Promise<RawRes
       // Text, parsed here, so a proxy's HTML error page becomes BAD_RESPONSE, not a bridge error.
       dataType: 'text',
       timeout: timeoutMs,
-      success: (response) => finish(() => resolve({ status: response.status || response.statusCode, text: toText(response.data) })),
+      success: (response) =>
+        finish(() => resolve({ status: response.status || response.statusCode, text: toText(response.data), retryAfter: readRetryAfter(response) })),
       fail: (failure) => finish(() => {
         const withResponse = failure as { error?: number; status?: number; data?: unknown };
         // Newer clients report 4xx/5xx as a failure (error 19) that still carries the answer.
         if (typeof withResponse.status === 'number' && withResponse.status > 0) {
-          resolve({ status: withResponse.status, text: toText(withResponse.data) });
+          resolve({ status: withResponse.status, text: toText(withResponse.data), retryAfter: readRetryAfter(failure) });
           return;
         }
-        if (withResponse.error === MY_REQUEST_TIMEOUT) reject(new ApiError('REQUEST_TIMEOUT', 0));
-        else if (withResponse.error === MY_REQUEST_HTTP_STATUS_ERROR) reject(new ApiError('BAD_RESPONSE', 0));
-        else reject(new ApiError('NETWORK_ERROR', 0));
+        if (withResponse.error === MY_REQUEST_TIMEOUT) reject(new ApiError('REQUEST_TIMEOUT', { cause: failure }));
+        else if (withResponse.error === MY_REQUEST_HTTP_STATUS_ERROR) reject(new ApiError('BAD_RESPONSE', { cause: failure }));
+        else reject(new ApiError('NETWORK_ERROR', { cause: failure }));
       }),
     });
   });
+}
+
+/** `Retry-After` from my.request's `headers` (or the older `header`), whatever its case. */
+function readRetryAfter(answer: unknown): string | null {
+  const holder = answer as { headers?: unknown; header?: unknown };
+  const headers = holder && (holder.headers || holder.header);
+  if (headers === null || typeof headers !== 'object') return null;
+  const names = Object.keys(headers);
+  for (let index = 0; index < names.length; index += 1) {
+    const value = (headers as Record<string, unknown>)[names[index]];
+    if (names[index].toLowerCase() === 'retry-after' && typeof value === 'string') return value;
+  }
+  return null;
 }
 
 function toText(data: unknown): string {
@@ -129,18 +128,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorFrom(response: RawResponse): ApiError {
-  const body = parseJson(response.text) as Partial<ApiErrorBody> | undefined;
-  const code = body && body.error && typeof body.error.code === 'string' ? body.error.code : 'BAD_RESPONSE';
-  return new ApiError(code, response.status);
-}
-
 function currentToken(): string | null {
   return sessionProvider ? sessionProvider.getToken() : null;
 }
 
 async function renewToken(): Promise<string> {
-  if (!sessionProvider) throw new ApiError('UNAUTHORIZED', 401);
+  if (!sessionProvider) throw new ApiError('UNAUTHORIZED', { status: 401 });
   return sessionProvider.renew();
 }
 
@@ -148,7 +141,7 @@ async function renewToken(): Promise<string> {
  * Calls the backend and answers the parsed JSON body of a 2xx response.
  * An authenticated call without a token logs in first; a 401 logs in again and
  * retries once, so an expired session never reaches the user.
- * @throws ApiError with the server's code, or NETWORK_ERROR / REQUEST_TIMEOUT / BAD_RESPONSE
+ * @throws ApiError (utils/client-policy.ts) with the server's code, or NETWORK_ERROR / REQUEST_TIMEOUT / BAD_RESPONSE
  */
 export async function request<T>(options: RequestOptions): Promise<T> {
   const authenticated = options.authenticated !== false;
@@ -159,8 +152,8 @@ export async function request<T>(options: RequestOptions): Promise<T> {
     token = await renewToken();
     response = await sendOnce(options, token);
   }
-  if (response.status < 200 || response.status >= 300) throw errorFrom(response);
+  if (response.status < 200 || response.status >= 300) throw readApiError(response.status, parseJson(response.text), response.retryAfter, Date.now());
   const body = parseJson(response.text);
-  if (body === undefined || body === null || typeof body !== 'object') throw new ApiError('BAD_RESPONSE', response.status);
+  if (body === undefined || body === null || typeof body !== 'object') throw new ApiError('BAD_RESPONSE', { status: response.status });
   return body as T;
 }

@@ -1,32 +1,23 @@
 /**
  * Typed client of the merchant backend (utils/api-contract.ts). Every call goes through
- * platform/request.ts; answers are checked for the fields the pages rely on, so a wrong
- * backend fails here as BAD_RESPONSE instead of as an undefined deep inside a page.
+ * platform/request.ts; answers pass the client policy's response guards (utils/client-policy.ts),
+ * the same ones the H5 page uses, so a wrong backend fails here as BAD_RESPONSE instead of as an
+ * undefined deep inside a page.
  */
-import {
-  CertifyUrlResponse,
-  CreateSessionResponse,
-  CreateVerificationRequest,
-  CreateVerificationResponse,
-  VerificationStatus,
-  VerificationView,
-} from '../utils/api-contract';
-import { ApiError, request } from '../platform/request';
+import { CertifyUrlResponse, CreateSessionResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
+import { ApiError, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
+import { request } from '../platform/request';
 
-const VERIFICATION_STATUSES: readonly VerificationStatus[] = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
-
-function requireStrings<T extends object>(body: T, fields: ReadonlyArray<keyof T>): T {
-  fields.forEach((field) => {
-    const value = body[field];
-    if (typeof value !== 'string' || value.length === 0) throw new ApiError('BAD_RESPONSE', 200);
-  });
+/** The body when it passes `isValid`, else BAD_RESPONSE. */
+function checked<T>(body: unknown, isValid: (value: unknown) => value is T): T {
+  if (!isValid(body)) throw new ApiError('BAD_RESPONSE', { status: 200 });
   return body;
 }
 
 /** `POST /api/sessions`: trades an auth_base code for a bearer token. */
 export async function createSession(authCode: string): Promise<CreateSessionResponse> {
-  const body = await request<CreateSessionResponse>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false });
-  return requireStrings(body, ['token', 'expiresAt']);
+  const body = await request<unknown>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false });
+  return checked(body, isCreateSessionResponse);
 }
 
 /**
@@ -36,21 +27,19 @@ export async function createSession(authCode: string): Promise<CreateSessionResp
  *   so a retry after a lost answer never pays for a second initialize
  */
 export async function createVerification(input: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse> {
-  const body = await request<CreateVerificationResponse>({
+  const body = await request<unknown>({
     method: 'POST',
     path: '/api/verifications',
     body: input,
     headers: { 'Idempotency-Key': idempotencyKey },
   });
-  return requireStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
+  return checked(body, isCreateVerificationResponse);
 }
 
 /** `GET /api/verifications/:verificationId`: the server's word on the outcome. */
 export async function getVerification(verificationId: string): Promise<VerificationView> {
-  const body = await request<VerificationView>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` });
-  requireStrings(body, ['verificationId', 'status', 'certNoMasked']);
-  if (VERIFICATION_STATUSES.indexOf(body.status) < 0) throw new ApiError('BAD_RESPONSE', 200);
-  return body;
+  const body = await request<unknown>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` });
+  return checked(body, isVerificationView);
 }
 
 /**
@@ -61,11 +50,11 @@ export async function getVerification(verificationId: string): Promise<Verificat
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  */
 export async function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
-  const body = await request<CertifyUrlResponse>({
+  const body = await request<unknown>({
     method: 'POST',
     path: `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,
     // request() always sends JSON, and the server refuses an empty JSON body.
     body: {},
   });
-  return requireStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
+  return checked(body, isCreateVerificationResponse);
 }

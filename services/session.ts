@@ -7,21 +7,18 @@
  */
 import { getAuthBaseCode } from '../platform/auth-code';
 import { SessionProvider } from '../platform/request';
+import { isSessionUsable } from '../utils/client-policy';
 import { createSession } from './merchant';
 
-/** Renew a little before the server's expiry, so a request never leaves with a dying token. */
-const EXPIRY_MARGIN_MS = 60 * 1000;
-
 let token: string | null = null;
-let expiresAtMs = 0;
+let expiresAt = '';
 let loginInFlight: Promise<string> | null = null;
 
 async function performLogin(): Promise<string> {
   const authCode = await getAuthBaseCode();
   const session = await createSession(authCode);
   token = session.token;
-  const parsed = Date.parse(session.expiresAt);
-  expiresAtMs = isNaN(parsed) ? 0 : parsed;
+  expiresAt = session.expiresAt;
   return session.token;
 }
 
@@ -46,10 +43,9 @@ export function logIn(): Promise<string> {
   return loginInFlight;
 }
 
-/** The current token, or null when there is none or it is about to expire. */
+/** The current token, or null when there is none or it is within the client policy's expiry margin. */
 export function getSessionToken(): string | null {
-  if (!token) return null;
-  if (expiresAtMs > 0 && Date.now() >= expiresAtMs - EXPIRY_MARGIN_MS) return null;
+  if (!token || !isSessionUsable(expiresAt, Date.now())) return null;
   return token;
 }
 

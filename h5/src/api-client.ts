@@ -1,7 +1,9 @@
 /**
  * Typed calls to the merchant backend (same origin), one function per endpoint of
- * utils/api-contract.ts. Every failure becomes an ApiError whose code comes from
- * utils/error-codes.ts, so the page branches on codes and never on messages.
+ * utils/api-contract.ts. Every failure becomes the client policy's ApiError
+ * (utils/client-policy.ts, shared with the mini-program) whose code comes from
+ * utils/error-codes.ts, so the page branches on codes and never on messages; answers pass the
+ * policy's response guards.
  */
 import {
   CertifyUrlResponse,
@@ -11,21 +13,14 @@ import {
   CreateVerificationResponse,
   VerificationView,
 } from '../../utils/api-contract';
-import { ErrorCode } from '../../utils/error-codes';
-
-/** A failed call: the backend's code, or NETWORK_ERROR / REQUEST_TIMEOUT / BAD_RESPONSE. */
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  /** HTTP status, or 0 when no answer arrived. */
-  readonly status: number;
-
-  constructor(code: ErrorCode, message: string, status: number) {
-    super(message);
-    this.name = 'ApiError';
-    this.code = code;
-    this.status = status;
-  }
-}
+import {
+  ApiError,
+  isClientConfig,
+  isCreateSessionResponse,
+  isCreateVerificationResponse,
+  isVerificationView,
+  readApiError,
+} from '../../utils/client-policy';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -37,18 +32,6 @@ export interface ApiClientOptions {
 
 /** Default per-request timeout: the backend answers within its own 10 s upstream budget. */
 export const REQUEST_TIMEOUT_MS = 15_000;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object';
-}
-
-function readApiError(body: unknown, status: number): ApiError {
-  const error = isObject(body) ? body.error : undefined;
-  if (isObject(error) && typeof error.code === 'string') {
-    return new ApiError(error.code as ErrorCode, typeof error.message === 'string' ? error.message : '', status);
-  }
-  return new ApiError('BAD_RESPONSE', `HTTP ${status} without an error body`, status);
-}
 
 /** The backend client the page uses. */
 export interface ApiClient {
@@ -74,14 +57,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new ApiError('REQUEST_TIMEOUT', `No answer within ${timeoutMs} ms`, 0));
+        reject(new ApiError('REQUEST_TIMEOUT', { message: `No answer within ${timeoutMs} ms` }));
         if (controller) controller.abort();
       }, timeoutMs);
     });
     const request = options
       .fetch(path, { ...init, signal: controller ? controller.signal : undefined, credentials: 'same-origin', cache: 'no-store' })
-      .catch(() => {
-        throw new ApiError('NETWORK_ERROR', 'The request did not reach the server', 0);
+      .catch((error: unknown) => {
+        throw new ApiError('NETWORK_ERROR', { message: 'The request did not reach the server', cause: error });
       });
     let response: Response;
     try {
@@ -92,11 +75,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     let body: unknown;
     try {
       body = await response.json();
-    } catch {
-      throw new ApiError('BAD_RESPONSE', `HTTP ${response.status} with a body that is not JSON`, response.status);
+    } catch (error) {
+      throw new ApiError('BAD_RESPONSE', { status: response.status, message: `HTTP ${response.status} with a body that is not JSON`, cause: error });
     }
-    if (!response.ok) throw readApiError(body, response.status);
-    if (!isValid(body)) throw new ApiError('BAD_RESPONSE', `HTTP ${response.status} with an unexpected body`, response.status);
+    if (!response.ok) throw readApiError(response.status, body, response.headers.get('Retry-After'), Date.now());
+    if (!isValid(body)) throw new ApiError('BAD_RESPONSE', { status: response.status, message: `HTTP ${response.status} with an unexpected body` });
     return body;
   }
 
@@ -108,7 +91,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       send(
         '/api/sessions',
         { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ authCode }) },
-        isSession,
+        isCreateSessionResponse,
       ),
     createVerification: (token, request, idempotencyKey) =>
       send(
@@ -118,7 +101,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
           headers: { ...bearer(token), 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
           body: JSON.stringify(request),
         },
-        isCreatedVerification,
+        isCreateVerificationResponse,
       ),
     getVerification: (token, verificationId) =>
       send(`/api/verifications/${encodeURIComponent(verificationId)}`, { method: 'GET', headers: bearer(token) }, isVerificationView),
@@ -127,31 +110,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,
         // The server refuses an empty JSON body; the path says everything, so send `{}`.
         { method: 'POST', headers: { ...bearer(token), 'Content-Type': 'application/json' }, body: '{}' },
-        isCreatedVerification,
+        isCreateVerificationResponse,
       ),
   };
 }
-
-function hasStrings(value: unknown, keys: readonly string[]): value is Record<string, string> {
-  return isObject(value) && keys.every((key) => typeof value[key] === 'string');
-}
-
-function isClientConfig(body: unknown): body is ClientConfig {
-  return hasStrings(body, ['mode', 'appId', 'oauthAuthorizeUrl']) && (body.mode === 'emulator' || body.mode === 'alipay');
-}
-
-function isSession(body: unknown): body is CreateSessionResponse {
-  return hasStrings(body, ['token', 'expiresAt']);
-}
-
-/** Also the shape of a renewed certify URL (CertifyUrlResponse). */
-function isCreatedVerification(body: unknown): body is CreateVerificationResponse {
-  return hasStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
-}
-
-const STATUSES = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
-
-function isVerificationView(body: unknown): body is VerificationView {
-  return hasStrings(body, ['verificationId', 'status', 'certNoMasked', 'updatedAt']) && STATUSES.indexOf(body.status) >= 0;
-}
-

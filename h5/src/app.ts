@@ -7,6 +7,10 @@
  * verification page), which comes back to this page through return_url; the id of the
  * verification in progress is the only thing carried across (sessionStorage).
  *
+ * Which screen follows which answer, how long PENDING is polled and which actions each screen
+ * offers are the client policy's (utils/client-policy.ts), shared with the mini-program; this
+ * file makes the browser calls and shows what the policy decides.
+ *
  * @see https://help.aliyun.com/document_detail/145726.html (in-app H5 face verification)
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify (the certify URL)
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the backend's proof)
@@ -14,12 +18,12 @@
 import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
+import { ApiError, ConfirmMode, OutcomeRoute, routeCertifyOutcome, routeRenewFailure, routeVerificationStatus } from '../../utils/client-policy';
 import { AlipayJSBridge, BridgeHost, CertifyTarget, startOpenCertify, waitForAlipayBridge } from './alipay-bridge';
-import { ApiClient, ApiError } from './api-client';
+import { ApiClient } from './api-client';
 import { getCopy, pickLocale, PageErrorCode } from './copy';
 import { CertifyRoute, chooseCertifyRoute, detectEnvironment } from './environment';
-import { pollUntilSettled } from './poll-verification';
-import { routeCertifyOutcome, ScreenAction } from './screens';
+import { Screen, ScreenAction } from './screens';
 import { buildAuthorizeUrl, readOAuthReturn, SessionStore } from './session';
 import { createPageView, FormInput, PageView } from './view';
 
@@ -32,18 +36,6 @@ export interface AppDeps {
   /** A random UUID v4: idempotency keys and OAuth state. */
   createUuid(): string;
 }
-
-/** How to word a PENDING status when it is confirmed. */
-type ConfirmMode =
-  /**
-   * Back from the emulator page: ask once. PENDING means "not passed yet": the person left
-   * early or the face check failed, and Alipay lets them try again until the certifyId expires.
-   */
-  | 'once'
-  /** After 9000: Alipay's record may lag, so poll with backoff, then say "still confirming". */
-  | 'poll'
-  /** After 4000: ask once; PENDING means Alipay could not run the check. */
-  | 'fail-if-pending';
 
 function isIdentityErrorCode(code: string): code is IdentityErrorCode {
   return Object.prototype.hasOwnProperty.call(IDENTITY_MESSAGES_ZH_CN, code);
@@ -69,8 +61,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
   let submitting = false;
   let idempotencyKey: string | null = null;
   let lastPendingMode: ConfirmMode = 'once';
-  /** After a 6002: the bridge and the verification to reopen; the URL is signed anew each time. */
-  let retryTarget: { bridge: AlipayJSBridge; verificationId: string } | null = null;
+  /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
+  let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
 
   const view: PageView = createPageView(host.document, copy, {
     onSubmit: (input) => void submit(input),
@@ -102,42 +94,55 @@ export async function startApp(deps: AppDeps): Promise<void> {
     }
     if (oauthReturn.authCode) {
       // A code this tab did not ask for (a planted link) is refused, not exchanged.
-      if (expectedState === null || oauthReturn.state !== expectedState) throw new ApiError('AUTH_CODE_INVALID', 'OAuth state mismatch', 0);
+      if (expectedState === null || oauthReturn.state !== expectedState) throw new ApiError('AUTH_CODE_INVALID', { message: 'OAuth state mismatch' });
       const session = await api.createSession(oauthReturn.authCode);
       store.saveSession(session);
       return session.token;
     }
     // Sent to sign in but back without a code: stop here rather than redirect in a loop.
-    if (expectedState !== null) throw new ApiError('AUTH_CODE_UNAVAILABLE', 'The auth_base redirect returned no auth_code', 0);
+    if (expectedState !== null) throw new ApiError('AUTH_CODE_UNAVAILABLE', { message: 'The auth_base redirect returned no auth_code' });
     const stored = store.readSession();
     if (stored) return stored.token;
     redirectToAuthorize(current);
     return null;
   }
 
-  function showSettled(verification: VerificationView): void {
-    store.clearPendingVerificationId();
-    // The result is final: the name and number have no further use on this page.
-    view.clearForm();
-    view.show({ kind: 'verification', view: verification });
+  /** Shows a screen the policy routed to; a retry-certify on it reopens `verificationId`. */
+  function showOutcome(route: Extract<OutcomeRoute, { next: 'show' }>, verificationId: string, verification?: VerificationView): void {
+    if (route.screen === 'cancelled') {
+      retryTarget = null;
+      store.clearPendingVerificationId();
+      view.show({ kind: 'form', notice: 'cancelled' });
+      return;
+    }
+    const screen: Extract<Screen, { kind: 'outcome' }> = { kind: 'outcome', screen: route.screen, actions: route.actions, view: verification };
+    if (route.screen === 'upgrade') screen.version = environment.kind === 'alipay' ? environment.version : '';
+    retryTarget = route.actions.indexOf('retry-certify') >= 0 ? { verificationId, screen } : null;
+    if (route.screen === 'not-certified') store.clearPendingVerificationId();
+    view.show(screen);
   }
 
+  /** Asks the backend until the policy has a screen for its record; `mode` says how PENDING reads. */
   async function confirm(verificationId: string, mode: ConfirmMode): Promise<void> {
     view.show({ kind: 'busy', reason: 'confirming' });
-    const fetchView = (): Promise<VerificationView> => api.getVerification(token, verificationId);
     try {
-      const verification =
-        mode === 'poll'
-          ? await pollUntilSettled({ fetchView, wait: (ms) => new Promise((resolve) => host.setTimeout(resolve, ms)) })
-          : await fetchView();
-      if (verification.status !== 'PENDING') {
-        showSettled(verification);
-      } else if (mode === 'fail-if-pending') {
-        store.clearPendingVerificationId();
-        view.show({ kind: 'error', code: 'CERTIFY_FAILED' });
-      } else {
-        lastPendingMode = mode;
-        view.show({ kind: 'verification', view: verification, pending: mode === 'poll' ? 'still-processing' : 'not-finished' });
+      for (let lookups = 1; ; lookups += 1) {
+        const verification = await api.getVerification(token, verificationId);
+        const route = routeVerificationStatus(verification.status, mode, lookups);
+        if (route.next === 'wait') {
+          await new Promise((resolve) => host.setTimeout(resolve, route.delayMs));
+          continue;
+        }
+        if (route.next !== 'show') return;
+        if (verification.status === 'PENDING') {
+          lastPendingMode = mode;
+        } else {
+          store.clearPendingVerificationId();
+          // The result is final: the name and number have no further use on this page.
+          view.clearForm();
+        }
+        showOutcome(route, verificationId, verification);
+        return;
       }
     } catch (error) {
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return signInAgain();
@@ -148,34 +153,17 @@ export async function startApp(deps: AppDeps): Promise<void> {
 
   async function runBridge(bridge: AlipayJSBridge, target: CertifyTarget, verificationId: string): Promise<void> {
     view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
-    const outcome = await startOpenCertify(bridge, target);
-    const next = routeCertifyOutcome(outcome);
-    switch (next.step) {
-      case 'back-to-form':
-        store.clearPendingVerificationId();
-        view.show({ kind: 'form', notice: 'cancelled' });
-        return;
-      case 'retry-network':
-        retryTarget = { bridge, verificationId };
-        view.show({ kind: 'network-retry' });
-        return;
-      case 'show-error':
-        view.show({ kind: 'error', code: next.code });
-        return;
-      case 'upgrade':
-        view.show({ kind: 'upgrade', version: environment.kind === 'alipay' ? environment.version : '' });
-        return;
-      case 'confirm-with-server':
-        await confirm(verificationId, next.whilePending);
-        return;
-    }
+    const route = routeCertifyOutcome(await startOpenCertify(bridge, target));
+    if (route.next === 'confirm') await confirm(verificationId, route.mode);
+    else if (route.next === 'show') showOutcome(route, verificationId);
   }
 
   /**
-   * Reopens the face check after a 6002 with a certify URL the backend signs now for the same
-   * certifyId (no new initialize), never the one signed when the verification was created.
+   * Reopens the face check for the same certifyId with a certify URL the backend signs now (no
+   * new initialize), never the one signed when the verification was created: through the bridge
+   * inside Alipay, by opening it in a plain browser (the emulator's page).
    */
-  async function retryCertify(bridge: AlipayJSBridge, verificationId: string): Promise<void> {
+  async function retryCertify(verificationId: string, offeredOn: Extract<Screen, { kind: 'outcome' }>): Promise<void> {
     view.show({ kind: 'busy', reason: 'preparing' });
     let renewed: CertifyUrlResponse;
     try {
@@ -183,22 +171,30 @@ export async function startApp(deps: AppDeps): Promise<void> {
     } catch (error) {
       const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
       if (code === 'UNAUTHORIZED') return signInAgain();
-      if (code === 'VERIFICATION_CLOSED') {
-        // Over (a final status, or the certifyId expired): what the backend says is the screen.
+      const next = routeRenewFailure(code);
+      if (next.next === 'confirm') {
         retryTarget = null;
-        return confirm(verificationId, 'once');
+        return confirm(verificationId, next.mode);
       }
-      if (code === 'NOT_FOUND') {
+      if (next.next === 'forget') {
         retryTarget = null;
         store.clearPendingVerificationId();
-        view.show({ kind: 'error', code });
+        view.show({ kind: 'error', code: toPageErrorCode(error) });
         return;
       }
       // A lost answer or a busy server: the retry may still work, so offer it again with the reason.
-      view.show({ kind: 'network-retry', code: toPageErrorCode(error) });
+      view.show({ ...offeredOn, code: toPageErrorCode(error) });
       return;
     }
-    await runBridge(bridge, { certifyId: renewed.certifyId, url: renewed.url }, verificationId);
+    const target = { certifyId: renewed.certifyId, url: renewed.url };
+    if (route !== 'bridge') {
+      host.location.assign(target.url);
+      return;
+    }
+    view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
+    const bridge = await waitForAlipayBridge(host);
+    if (bridge) await runBridge(bridge, target, verificationId);
+    else showOutcome({ next: 'show', screen: 'bridge-error', actions: ['back-to-form'] }, verificationId);
   }
 
   function showSubmitError(error: unknown): void {
@@ -230,7 +226,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
         view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
         bridge = await waitForAlipayBridge(host);
         if (!bridge) {
-          view.show({ kind: 'error', code: 'BRIDGE_ERROR' });
+          const noBridge = routeCertifyOutcome({ status: 'bridge-error', error: -1, errorMessage: 'AlipayJSBridge did not appear' });
+          if (noBridge.next === 'show') showOutcome(noBridge, '');
           return;
         }
       }
@@ -262,12 +259,16 @@ export async function startApp(deps: AppDeps): Promise<void> {
         return;
       }
       case 'retry-certify':
-        if (retryTarget) await retryCertify(retryTarget.bridge, retryTarget.verificationId);
+        if (retryTarget) await retryCertify(retryTarget.verificationId, retryTarget.screen);
         return;
+      case 'back-to-form':
       case 'start-over':
         retryTarget = null;
         store.clearPendingVerificationId();
         view.show({ kind: 'form' });
+        return;
+      case 'done':
+        // Never offered yet (see screens.ts): there is no return URL to go to.
         return;
       case 'reload':
         host.location.reload();
@@ -282,7 +283,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
   });
 
   if (environment.kind === 'alipay' && !environment.supported) {
-    view.show({ kind: 'upgrade', version: environment.version });
+    showOutcome({ next: 'show', screen: 'upgrade', actions: [] }, '');
     return;
   }
   view.show({ kind: 'busy', reason: 'signing-in' });

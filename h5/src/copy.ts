@@ -45,6 +45,12 @@ export interface PageCopy {
   notFinishedMessage: string;
   stillProcessingTitle: string;
   stillProcessingMessage: string;
+  faceCheckFailedTitle: string;
+  faceCheckFailedMessage: string;
+  notCertifiedTitle: string;
+  notCertifiedMessage: string;
+  bridgeErrorTitle: string;
+  bridgeErrorMessage: string;
   networkTitle: string;
   networkMessage: string;
   upgradeTitle: string;
@@ -55,8 +61,10 @@ export interface PageCopy {
   certNoMaskedLabel: string;
   errorCodeLabel: string;
   alipayVersionLabel: string;
+  actionDone: string;
   actionRefresh: string;
   actionRetryCertify: string;
+  actionBackToForm: string;
   actionStartOver: string;
   actionReload: string;
 }
@@ -87,9 +95,15 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   expiredTitle: '验证已过期',
   expiredMessage: '本次验证已超过有效期，请重新开始。',
   notFinishedTitle: '尚未通过验证',
-  notFinishedMessage: '人脸验证没有通过，或您中途退出了。可以刷新结果，或重新开始验证。',
+  notFinishedMessage: '人脸验证还没有通过：可能您中途退出了，或未能确认是本人。可以点击“再次验证”重新刷脸，无需重新填写信息。',
   stillProcessingTitle: '结果确认中',
-  stillProcessingMessage: '支付宝还没有返回最终结果，请稍后刷新。',
+  stillProcessingMessage: '支付宝还没有返回最终结果。这次验证不会丢失，请稍后刷新。',
+  faceCheckFailedTitle: '本次人脸验证未通过',
+  faceCheckFailedMessage: '请确认是本人操作，在光线充足处正对手机，然后点击“再次验证”，无需重新填写信息。',
+  notCertifiedTitle: '请先完成支付宝实名认证',
+  notCertifiedMessage: '您的支付宝账户尚未完成实名认证。请先在支付宝“我的 > 设置 > 账号与安全”中完成实名认证，再回来验证。',
+  bridgeErrorTitle: '无法打开人脸验证',
+  bridgeErrorMessage: '无法打开支付宝人脸验证，请升级支付宝后重试。您填写的信息仍保留在表单中。',
   networkTitle: '网络异常',
   networkMessage: '与支付宝的连接中断了，请检查网络后重试。',
   upgradeTitle: '请升级支付宝',
@@ -100,8 +114,10 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   certNoMaskedLabel: '证件号码',
   errorCodeLabel: '错误码',
   alipayVersionLabel: '当前支付宝版本',
+  actionDone: '完成',
   actionRefresh: '刷新结果',
-  actionRetryCertify: '重试',
+  actionRetryCertify: '再次验证',
+  actionBackToForm: '返回修改信息',
   actionStartOver: '重新开始',
   actionReload: '重新加载',
 };
@@ -132,9 +148,15 @@ export const PAGE_COPY_EN_US: PageCopy = {
   expiredTitle: 'Verification expired',
   expiredMessage: 'This verification is past its validity period. Start again.',
   notFinishedTitle: 'Not verified yet',
-  notFinishedMessage: 'The face check did not pass, or you left it early. Refresh the result, or start again.',
+  notFinishedMessage: 'The face check has not passed yet: you may have left it early, or it could not confirm it was you. Tap "Verify again"; no need to fill in the form again.',
   stillProcessingTitle: 'Confirming',
-  stillProcessingMessage: 'Alipay has not sent the final result yet. Refresh in a moment.',
+  stillProcessingMessage: 'Alipay has not sent the final result yet. This verification will not be lost; refresh in a moment.',
+  faceCheckFailedTitle: 'This face check did not pass',
+  faceCheckFailedMessage: 'Make sure it is you, find good light, face the phone, then tap "Verify again"; no need to fill in the form again.',
+  notCertifiedTitle: 'Complete real-name verification in Alipay first',
+  notCertifiedMessage: 'Your Alipay account is not real-name verified yet. Complete it in Alipay (Me > Settings > Account and security), then come back.',
+  bridgeErrorTitle: 'The face check could not open',
+  bridgeErrorMessage: 'The Alipay face check could not open. Update Alipay and try again. Your details are still in the form.',
   networkTitle: 'Network problem',
   networkMessage: 'The connection to Alipay dropped. Check your network and try again.',
   upgradeTitle: 'Update Alipay',
@@ -145,14 +167,16 @@ export const PAGE_COPY_EN_US: PageCopy = {
   certNoMaskedLabel: 'ID number',
   errorCodeLabel: 'Error code',
   alipayVersionLabel: 'Your Alipay version',
+  actionDone: 'Done',
   actionRefresh: 'Refresh result',
-  actionRetryCertify: 'Try again',
+  actionRetryCertify: 'Verify again',
+  actionBackToForm: 'Back to the form',
   actionStartOver: 'Start again',
   actionReload: 'Reload',
 };
 
 /** Failures the page reports outside a field: what happened, and what to do. */
-export type PageErrorCode = Exclude<ErrorCode, IdentityErrorCode> | 'BRIDGE_ERROR' | 'CERTIFY_FAILED';
+export type PageErrorCode = Exclude<ErrorCode, IdentityErrorCode> | 'BRIDGE_ERROR';
 
 export const ERROR_MESSAGES_ZH_CN: Readonly<Record<PageErrorCode, string>> = {
   VALIDATION_FAILED: '提交的信息格式不正确，请核对后重试。',
@@ -166,6 +190,8 @@ export const ERROR_MESSAGES_ZH_CN: Readonly<Record<PageErrorCode, string>> = {
   RATE_LIMITED: '操作太频繁，请稍后再试。',
   IDEMPOTENCY_MISMATCH: '请求重复提交，请重新开始。',
   VERIFICATION_CLOSED: '这次验证已结束或已过有效期，请重新开始。',
+  GUARDIAN_CONSENT_REQUIRED: '证件持有人未满 14 周岁，需由监护人单独阅读并同意后才能验证。',
+  CERT_NO_MINOR: '证件持有人未满 14 周岁，本服务暂不支持为未满 14 周岁的用户验证身份。',
   UPSTREAM_TIMEOUT: '支付宝响应超时，请稍后重试。',
   UPSTREAM_UNAVAILABLE: '支付宝服务暂时不可用，请稍后重试。',
   UPSTREAM_REJECTED: '支付宝拒绝了本次验证请求，请核对信息后重试。',
@@ -175,7 +201,6 @@ export const ERROR_MESSAGES_ZH_CN: Readonly<Record<PageErrorCode, string>> = {
   REQUEST_TIMEOUT: '请求超时，请检查网络后重试。',
   BAD_RESPONSE: '服务返回了无法识别的内容，请稍后重试。',
   BRIDGE_ERROR: '无法打开支付宝人脸验证，请升级支付宝后重试。',
-  CERTIFY_FAILED: '支付宝无法完成人脸验证，请稍后重试。',
 };
 
 export const ERROR_MESSAGES_EN_US: Readonly<Record<PageErrorCode, string>> = {
@@ -190,6 +215,8 @@ export const ERROR_MESSAGES_EN_US: Readonly<Record<PageErrorCode, string>> = {
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
   IDEMPOTENCY_MISMATCH: 'This request was sent twice with different details. Start again.',
   VERIFICATION_CLOSED: 'This verification has ended or expired. Start again.',
+  GUARDIAN_CONSENT_REQUIRED: 'The holder of this ID is under 14: a guardian must read and separately agree first.',
+  CERT_NO_MINOR: 'The holder of this ID is under 14: this service does not verify people under 14.',
   UPSTREAM_TIMEOUT: 'Alipay took too long to answer. Try again later.',
   UPSTREAM_UNAVAILABLE: 'Alipay is unavailable right now. Try again later.',
   UPSTREAM_REJECTED: 'Alipay refused this verification. Check your details and try again.',
@@ -199,7 +226,6 @@ export const ERROR_MESSAGES_EN_US: Readonly<Record<PageErrorCode, string>> = {
   REQUEST_TIMEOUT: 'The request timed out. Check your network and try again.',
   BAD_RESPONSE: 'The service sent an answer we could not read. Try again later.',
   BRIDGE_ERROR: 'The Alipay face check could not open. Update Alipay and try again.',
-  CERTIFY_FAILED: 'Alipay could not complete the face check. Try again later.',
 };
 
 /** Everything one locale shows. */

@@ -1,4 +1,5 @@
-/** Random identifiers from Web Crypto, never Math.random. */
+/** Random identifiers from Web Crypto, never Math.random; formatted by utils/uuid.ts, as the mini-program's are. */
+import { formatUuidV4 } from '../../utils/uuid';
 
 /** The part of Web Crypto a UUID needs. */
 export type RandomSource = Pick<Crypto, 'getRandomValues'> & { randomUUID?: () => string };
@@ -10,10 +11,5 @@ export type RandomSource = Pick<Crypto, 'getRandomValues'> & { randomUUID?: () =
  */
 export function createUuidV4(random: RandomSource): string {
   if (typeof random.randomUUID === 'function') return random.randomUUID();
-  const bytes = random.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex: string[] = [];
-  for (let index = 0; index < bytes.length; index += 1) hex.push((bytes[index] + 0x100).toString(16).slice(1));
-  return `${hex.slice(0, 4).join('')}-${hex.slice(4, 6).join('')}-${hex.slice(6, 8).join('')}-${hex.slice(8, 10).join('')}-${hex.slice(10).join('')}`;
+  return formatUuidV4(random.getRandomValues(new Uint8Array(16)));
 }

@@ -1,35 +1,34 @@
 /**
- * Every screen the page can show, as one discriminated union, and the pure function
- * that turns a screen into the words and buttons the view renders. Keeping this out of
- * the DOM code means a `switch` proves every screen has copy and every action a label.
+ * Every screen the page can show, as one discriminated union, and the pure function that turns
+ * a screen into the words and buttons the view renders. Which outcome screen follows which
+ * answer, and which actions it offers, is the client policy's (utils/client-policy.ts), shared
+ * with the mini-program; this file only words it. Keeping this out of the DOM code means a
+ * `switch` proves every screen has copy and every action a label.
  */
 import { VerificationView } from '../../utils/api-contract';
-import { CertifyOutcome } from '../../utils/certify-outcome';
-import { CopyBundle, PageErrorCode } from './copy';
+import { OutcomeAction, OutcomeScreen } from '../../utils/client-policy';
+import { CopyBundle, PageCopy, PageErrorCode } from './copy';
 
 export type BusyReason = 'signing-in' | 'preparing' | 'waiting-for-alipay' | 'confirming';
+
+/** Outcome screens drawn as a result card (a cancel is drawn on the form, as its notice). */
+export type OutcomeCard = Exclude<OutcomeScreen, 'cancelled'>;
 
 export type Screen =
   | { kind: 'busy'; reason: BusyReason }
   /** The form; `notice` explains why the user is back on it. */
   | { kind: 'form'; notice?: 'cancelled' }
   /**
-   * What the backend says, and nothing else. `pending` words a PENDING status: not passed
-   * yet, after a cancel or a failed attempt (`not-finished`), or Alipay still deciding
-   * (`still-processing`).
+   * A screen the client policy routed to, with its actions. `view` is the backend's record when
+   * one was read; `code` says why the last retry did not open (its new URL did not arrive);
+   * `version` is the Alipay version an upgrade screen names.
    */
-  | { kind: 'verification'; view: VerificationView; pending?: 'not-finished' | 'still-processing' }
-  /**
-   * 6002: the same certifyId may be opened again, with a URL the backend signs anew. `code`
-   * says why the last retry did not open (its new URL did not arrive).
-   */
-  | { kind: 'network-retry'; code?: PageErrorCode }
-  | { kind: 'upgrade'; version: string }
+  | { kind: 'outcome'; screen: OutcomeCard; actions: readonly OutcomeAction[]; view?: VerificationView; code?: PageErrorCode; version?: string }
   | { kind: 'open-in-alipay' }
   | { kind: 'error'; code: PageErrorCode };
 
 /** What a button on a screen does; the controller implements each one. */
-export type ScreenAction = 'refresh' | 'retry-certify' | 'start-over' | 'reload';
+export type ScreenAction = OutcomeAction | 'reload';
 
 export type Tone = 'success' | 'danger' | 'warning' | 'info';
 
@@ -50,32 +49,47 @@ export interface ScreenModel {
 }
 
 /** Errors after which this verification is over and only a new one helps; reloading helps the rest. */
-const START_OVER_ERRORS: readonly PageErrorCode[] = ['NOT_FOUND', 'IDEMPOTENCY_MISMATCH', 'VERIFICATION_CLOSED', 'CERTIFY_FAILED'];
+const START_OVER_ERRORS: readonly PageErrorCode[] = ['NOT_FOUND', 'IDEMPOTENCY_MISMATCH', 'VERIFICATION_CLOSED'];
+
+/**
+ * Actions this page cannot perform yet. 'done' needs somewhere to go (a merchant return URL,
+ * issue 9 item 3); until one is configured the verified screen offers no button rather than
+ * one that does nothing.
+ */
+const UNAVAILABLE_ACTIONS: readonly OutcomeAction[] = ['done'];
+
+type OutcomeWords = { name: string; tone: Tone; title: keyof PageCopy; message: keyof PageCopy };
+
+const OUTCOME_WORDS: Readonly<Record<OutcomeCard, OutcomeWords>> = {
+  passed: { name: 'passed', tone: 'success', title: 'passedTitle', message: 'passedMessage' },
+  failed: { name: 'failed', tone: 'danger', title: 'failedTitle', message: 'failedMessage' },
+  expired: { name: 'expired', tone: 'warning', title: 'expiredTitle', message: 'expiredMessage' },
+  'still-processing': { name: 'still-processing', tone: 'info', title: 'stillProcessingTitle', message: 'stillProcessingMessage' },
+  'not-finished': { name: 'not-finished', tone: 'warning', title: 'notFinishedTitle', message: 'notFinishedMessage' },
+  'face-check-failed': { name: 'face-check-failed', tone: 'danger', title: 'faceCheckFailedTitle', message: 'faceCheckFailedMessage' },
+  network: { name: 'network', tone: 'warning', title: 'networkTitle', message: 'networkMessage' },
+  'not-certified': { name: 'not-certified', tone: 'warning', title: 'notCertifiedTitle', message: 'notCertifiedMessage' },
+  'bridge-error': { name: 'bridge-error', tone: 'danger', title: 'bridgeErrorTitle', message: 'bridgeErrorMessage' },
+  upgrade: { name: 'upgrade', tone: 'warning', title: 'upgradeTitle', message: 'upgradeMessage' },
+};
 
 /** The words and buttons for every screen but the form and the busy indicator. */
 export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind: 'busy' }>, copy: CopyBundle): ScreenModel {
   const page = copy.page;
   switch (screen.kind) {
-    case 'verification':
-      return describeVerification(screen.view, screen.pending ?? 'not-finished', copy);
-    case 'network-retry':
+    case 'outcome': {
+      const words = OUTCOME_WORDS[screen.screen];
       return {
-        name: 'network',
-        tone: 'warning',
-        title: page.networkTitle,
-        message: screen.code ? copy.errors[screen.code] : page.networkMessage,
-        errorCode: screen.code,
-        actions: ['retry-certify', 'start-over'],
-      };
-    case 'upgrade':
-      return {
-        name: 'upgrade',
-        tone: 'warning',
-        title: page.upgradeTitle,
-        message: page.upgradeMessage,
+        name: words.name,
+        tone: words.tone,
+        title: page[words.title],
+        message: screen.code ? copy.errors[screen.code] : page[words.message],
+        certNoMasked: screen.view ? screen.view.certNoMasked : undefined,
+        errorCode: screen.code ?? (screen.screen === 'bridge-error' ? 'BRIDGE_ERROR' : undefined),
         alipayVersion: screen.version || undefined,
-        actions: [],
+        actions: screen.actions.filter((action) => UNAVAILABLE_ACTIONS.indexOf(action) < 0),
       };
+    }
     case 'open-in-alipay':
       return { name: 'open-in-alipay', tone: 'info', title: page.openInAlipayTitle, message: page.openInAlipayMessage, actions: [] };
     case 'error':
@@ -90,67 +104,20 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
   }
 }
 
-function describeVerification(view: VerificationView, pending: 'not-finished' | 'still-processing', copy: CopyBundle): ScreenModel {
-  const page = copy.page;
-  const base = { certNoMasked: view.certNoMasked };
-  switch (view.status) {
-    case 'PASSED':
-      return { ...base, name: 'passed', tone: 'success', title: page.passedTitle, message: page.passedMessage, actions: [] };
-    case 'FAILED':
-      return { ...base, name: 'failed', tone: 'danger', title: page.failedTitle, message: page.failedMessage, actions: ['start-over'] };
-    case 'EXPIRED':
-      return { ...base, name: 'expired', tone: 'warning', title: page.expiredTitle, message: page.expiredMessage, actions: ['start-over'] };
-    case 'PENDING':
-      return pending === 'still-processing'
-        ? { ...base, name: 'still-processing', tone: 'info', title: page.stillProcessingTitle, message: page.stillProcessingMessage, actions: ['refresh'] }
-        : { ...base, name: 'not-finished', tone: 'warning', title: page.notFinishedTitle, message: page.notFinishedMessage, actions: ['refresh', 'start-over'] };
-  }
-}
-
 /** The label of an action button. */
 export function labelAction(action: ScreenAction, copy: CopyBundle): string {
   switch (action) {
+    case 'done':
+      return copy.page.actionDone;
     case 'refresh':
       return copy.page.actionRefresh;
     case 'retry-certify':
       return copy.page.actionRetryCertify;
+    case 'back-to-form':
+      return copy.page.actionBackToForm;
     case 'start-over':
       return copy.page.actionStartOver;
     case 'reload':
       return copy.page.actionReload;
-  }
-}
-
-/** What the page does next with the client-side answer of startBizService. */
-export type OutcomeStep =
-  /**
-   * Only the backend's record decides, so ask it. After 9000 or an unknown status keep
-   * asking while it is PENDING (`poll`); after 4000 ask once, and a PENDING record means
-   * Alipay could not run the check (`fail-if-pending`).
-   */
-  | { step: 'confirm-with-server'; whilePending: 'poll' | 'fail-if-pending' }
-  /** 6001: back to the form with the inputs kept. */
-  | { step: 'back-to-form' }
-  /** 6002: offer to open the same certifyId again, with a newly signed URL. */
-  | { step: 'retry-network' }
-  | { step: 'show-error'; code: PageErrorCode }
-  | { step: 'upgrade' };
-
-/** Routes an outcome from utils/certify-outcome.ts to the page's next step. */
-export function routeCertifyOutcome(outcome: CertifyOutcome): OutcomeStep {
-  switch (outcome.status) {
-    case 'passed':
-    case 'unknown':
-      return { step: 'confirm-with-server', whilePending: 'poll' };
-    case 'failed':
-      return { step: 'confirm-with-server', whilePending: 'fail-if-pending' };
-    case 'cancelled':
-      return { step: 'back-to-form' };
-    case 'network':
-      return { step: 'retry-network' };
-    case 'bridge-error':
-      return { step: 'show-error', code: 'BRIDGE_ERROR' };
-    case 'unsupported':
-      return { step: 'upgrade' };
   }
 }

@@ -8,6 +8,7 @@
  * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (what the backend does with the auth_code)
  */
 import { ClientConfig, CreateSessionResponse } from '../../utils/api-contract';
+import { isSessionUsable } from '../../utils/client-policy';
 
 /** Query parameters Alipay appends to redirect_uri; removed from the address bar after sign-in. */
 export const OAUTH_RETURN_PARAMS = ['auth_code', 'app_id', 'source', 'scope', 'state'] as const;
@@ -60,7 +61,7 @@ export interface SessionStoreDeps {
 
 /** Reads and writes the token and the pending verification id. */
 export interface SessionStore {
-  /** The stored session when it has more than a minute left, else null. */
+  /** The stored session while the client policy deems it usable (more than its expiry margin left), else null. */
   readSession(): StoredSession | null;
   saveSession(session: CreateSessionResponse): void;
   clearSession(): void;
@@ -72,9 +73,6 @@ export interface SessionStore {
   savePendingVerificationId(verificationId: string): void;
   clearPendingVerificationId(): void;
 }
-
-/** A token this close to expiry is treated as gone, so a request never races the expiry. */
-const EXPIRY_MARGIN_MS = 60_000;
 
 /** Builds the store. Storage failures (private mode, quota) degrade to "nothing stored". */
 export function createSessionStore(deps: SessionStoreDeps): SessionStore {
@@ -100,8 +98,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
       try {
         const parsed = JSON.parse(raw) as Partial<StoredSession>;
         if (typeof parsed.token !== 'string' || typeof parsed.expiresAt !== 'string') return null;
-        const expiresAt = Date.parse(parsed.expiresAt);
-        if (!isFinite(expiresAt) || expiresAt - EXPIRY_MARGIN_MS <= deps.now()) return null;
+        if (!isSessionUsable(parsed.expiresAt, deps.now())) return null;
         return { token: parsed.token, expiresAt: parsed.expiresAt };
       } catch {
         return null;

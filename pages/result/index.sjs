@@ -16,4 +16,13 @@ function showMasked(screen, certNoMasked) {
   return !!certNoMasked && screen !== 'loading' && screen !== 'error';
 }
 
-export default { isScreen, isWaiting, waitingText, showMasked };
+// `actions` comes from the client policy, main action first.
+function hasAction(actions, name) {
+  return actions.indexOf(name) >= 0;
+}
+
+function buttonType(actions, name) {
+  return actions[0] === name ? 'primary' : 'default';
+}
+
+export default { isScreen, isWaiting, waitingText, showMasked, hasAction, buttonType };

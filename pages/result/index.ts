@@ -1,49 +1,56 @@
 /**
- * The result page shows only what the server says (`GET /api/verifications/:id`):
- * a 9000 on the client is a hint, never proof. PENDING is polled with backoff for
- * about 15 seconds, then "still processing" with a refresh button. After a 6002 the
- * user may retry: the backend signs a new certify URL for the same certifyId
- * (`POST /api/verifications/:id/certify-url`), which costs no new initialize, and the
- * face check opens with it, never with a URL signed minutes or hours ago.
+ * The result page shows only what the server says (`GET /api/verifications/:id`): a 9000 on
+ * the client is a hint, never proof. Which screen follows which answer, how long PENDING is
+ * polled, and which buttons each screen offers are the client policy's (utils/client-policy.ts),
+ * shared with the H5 page; this page renders them and makes the platform calls. A retry (after
+ * a 6002 or a failed face check) asks the backend for a new certify URL for the same certifyId
+ * (`POST /api/verifications/:id/certify-url`), which costs no new initialize.
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  * @see https://opendocs.alipay.com/mini/api/kc5zbx (my.navigateBack)
  * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
  */
-import { CertifyUrlResponse, VerificationStatus } from '../../utils/api-contract';
-import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge';
+import { CertifyUrlResponse, VerificationView } from '../../utils/api-contract';
 import { CertifyOutcome } from '../../utils/certify-outcome';
+import {
+  ApiError,
+  CONFIRM_MODES,
+  ConfirmMode,
+  OutcomeAction,
+  OutcomeScreen,
+  routeCertifyOutcome,
+  routeRenewFailure,
+  routeVerificationStatus,
+} from '../../utils/client-policy';
 import { describeErrorCode } from '../../utils/error-messages';
+import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge';
 import { clearPendingVerificationId } from '../../platform/pending-verification';
-import { ApiError } from '../../platform/request';
 import { TimerHandle, startTimer, stopTimer } from '../../platform/timers';
 import { getVerification, renewCertifyUrl } from '../../services/merchant';
 import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 
-/**
- * Waits between status lookups while PENDING: lookups at 0, 1, 3, 7 and 15 seconds,
- * then "still processing". Short at first (the query usually settles within a second
- * of the face check), then backing off so a slow gateway is not hammered.
- */
-export const POLL_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000];
-
 export const VERIFY_PAGE = '/pages/verify/index';
 
-export type ResultScreen = 'loading' | 'pending' | 'still-processing' | 'passed' | 'failed' | 'expired' | 'network' | 'error';
+/** The policy's screens this page draws, plus waiting and a failed lookup. */
+export type ResultScreen = 'loading' | 'pending' | Exclude<OutcomeScreen, 'cancelled' | 'bridge-error' | 'upgrade'> | 'error';
 
 export interface ResultData {
   copy: ResultCopy;
   screen: ResultScreen;
+  /** The screen's buttons, main one first (see index.sjs). */
+  actions: OutcomeAction[];
   /** From the server, for display only. */
   certNoMasked: string;
-  /** The error screen's message, or why the last retry did not open on the network screen. */
+  /** The error screen's message, or why the last retry did not open on a retry screen. */
   message: string;
-  /** A retry after a 6002 is under way: a new URL is being signed, or Alipay's check is open again. */
+  /** A retry is under way: a new URL is being signed, or Alipay's check is open again. */
   retrying: boolean;
 }
 
 interface ResultState {
   verificationId: string;
+  /** How the current run reads a PENDING record. */
+  mode: ConfirmMode;
   pollTimer: TimerHandle | null;
   /** Bumped by every new polling run, so answers of an abandoned run are ignored. */
   pollRun: number;
@@ -56,10 +63,11 @@ interface ResultMethods {
   onRetryCertifyTap(): Promise<void>;
   onBackToFormTap(): void;
   onDoneTap(): void;
-  startPolling(): void;
+  startPolling(mode: ConfirmMode): void;
   stopPolling(): void;
-  pollStatus(run: number, attempt: number): Promise<void>;
-  showStatus(status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void;
+  pollStatus(run: number, lookups: number): Promise<void>;
+  showStatus(view: VerificationView, run: number, lookups: number): void;
+  showError(code: string): void;
   showRenewFailure(code: string): void;
   showRetryOutcome(outcome: CertifyOutcome): void;
   showFinalStatusIfAny(): Promise<void>;
@@ -68,7 +76,14 @@ interface ResultMethods {
 type ResultPage = { data: ResultData; setData(update: Partial<ResultData>): void } & ResultState & ResultMethods;
 
 function initialData(): ResultData {
-  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', certNoMasked: '', message: '', retrying: false };
+  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', actions: [], certNoMasked: '', message: '', retrying: false };
+}
+
+/** A failed lookup: ask again, or go back to the form. */
+const ERROR_ACTIONS: OutcomeAction[] = ['refresh', 'back-to-form'];
+
+function readMode(value: string | undefined): ConfirmMode {
+  return CONFIRM_MODES.indexOf(value as ConfirmMode) >= 0 ? (value as ConfirmMode) : 'poll';
 }
 
 /** Back to the form kept in the page stack (inputs intact), or a fresh form after a resume. */
@@ -82,18 +97,20 @@ const options = {
 
   onLoad(this: ResultPage, query: Record<string, string | undefined>): void {
     this.verificationId = query && query.verificationId ? query.verificationId : '';
+    this.mode = readMode(query && query.mode);
     this.pollTimer = null;
     this.pollRun = 0;
     if (!this.verificationId) {
-      this.setData({ screen: 'error', message: describeErrorCode('NOT_FOUND') });
+      this.showError('NOT_FOUND');
       return;
     }
     if (query.retry === '1') {
-      this.setData({ screen: 'network', message: '' });
+      const network = routeCertifyOutcome({ status: 'network' });
+      if (network.next === 'show') this.setData({ screen: 'network', actions: network.actions.slice(), message: '' });
       void this.showFinalStatusIfAny();
       return;
     }
-    this.startPolling();
+    this.startPolling(this.mode);
   },
 
   onUnload(this: ResultPage): void {
@@ -101,7 +118,7 @@ const options = {
   },
 
   onRefreshTap(this: ResultPage): void {
-    this.startPolling();
+    this.startPolling('poll');
   },
 
   onBackToFormTap(): void {
@@ -128,53 +145,53 @@ const options = {
       outcome = await startCertify({ certifyId: renewed.certifyId, url: renewed.url });
     } catch (error) {
       if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
-      this.setData({ retrying: false, screen: 'error', message: this.data.copy.bridgeError });
+      this.setData({ retrying: false, screen: 'error', actions: ['back-to-form'], message: this.data.copy.bridgeError });
       return;
     }
     this.setData({ retrying: false });
     this.showRetryOutcome(outcome);
   },
 
-  /** Where a refused or lost `certify-url` request leaves the user. */
+  /** Where a refused or lost `certify-url` request leaves the user (the client policy decides). */
   showRenewFailure(this: ResultPage, code: string): void {
-    // Over (a final status, or the certifyId expired): the server's status is the screen to
-    // show, and its lookup settles an expired verification that is still stored PENDING.
-    if (code === 'VERIFICATION_CLOSED') {
-      this.startPolling();
-      return;
+    const route = routeRenewFailure(code);
+    switch (route.next) {
+      case 'confirm':
+        this.startPolling(route.mode);
+        return;
+      case 'forget':
+        clearPendingVerificationId();
+        this.setData({ screen: 'error', actions: ['back-to-form'], message: describeErrorCode(code) });
+        return;
+      case 'stay':
+        this.setData({ message: describeErrorCode(code) });
+        return;
     }
-    if (code === 'NOT_FOUND') {
-      clearPendingVerificationId();
-      this.setData({ screen: 'error', message: describeErrorCode(code) });
-      return;
-    }
-    // A lost answer or a busy server: the retry may still work, so stay and say why.
-    this.setData({ message: describeErrorCode(code) });
   },
 
   showRetryOutcome(this: ResultPage, outcome: CertifyOutcome): void {
-    const giveUp = (message: string): void => {
-      clearPendingVerificationId();
-      this.setData({ screen: 'error', message });
-    };
-    switch (outcome.status) {
+    const route = routeCertifyOutcome(outcome);
+    if (route.next === 'confirm') {
+      this.startPolling(route.mode);
+      return;
+    }
+    if (route.next !== 'show') return;
+    switch (route.screen) {
       case 'network':
+        this.setData({ screen: 'network', actions: route.actions.slice() });
         return;
       case 'cancelled':
         clearPendingVerificationId();
         returnToForm();
         return;
-      case 'failed':
-        if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') giveUp(this.data.copy.notCertified);
-        else this.startPolling();
+      case 'not-certified':
+        clearPendingVerificationId();
+        this.setData({ screen: 'not-certified', actions: route.actions.slice() });
         return;
-      case 'bridge-error':
-      case 'unsupported':
-        giveUp(this.data.copy.bridgeError);
-        return;
-      case 'passed':
-      case 'unknown':
-        this.startPolling();
+      default:
+        // A bridge failure or an unsupported client: this page cannot reopen the check.
+        clearPendingVerificationId();
+        this.setData({ screen: 'error', actions: ['back-to-form'], message: this.data.copy.bridgeError });
         return;
     }
   },
@@ -187,17 +204,18 @@ const options = {
     const run = this.pollRun;
     try {
       const view = await getVerification(this.verificationId);
-      if (run === this.pollRun && view.status !== 'PENDING') this.showStatus(view.status, view.certNoMasked, run, 0);
+      if (run === this.pollRun && view.status !== 'PENDING') this.showStatus(view, run, 1);
     } catch {
       // The retry screen is already a way forward; a failed lookup changes nothing.
     }
   },
 
-  startPolling(this: ResultPage): void {
+  startPolling(this: ResultPage, mode: ConfirmMode): void {
     this.stopPolling();
     this.pollRun += 1;
-    this.setData({ screen: 'loading', message: '' });
-    void this.pollStatus(this.pollRun, 0);
+    this.mode = mode;
+    this.setData({ screen: 'loading', actions: [], message: '' });
+    void this.pollStatus(this.pollRun, 1);
   },
 
   stopPolling(this: ResultPage): void {
@@ -205,36 +223,39 @@ const options = {
     this.pollTimer = null;
   },
 
-  async pollStatus(this: ResultPage, run: number, attempt: number): Promise<void> {
+  async pollStatus(this: ResultPage, run: number, lookups: number): Promise<void> {
+    let view: VerificationView;
     try {
-      const view = await getVerification(this.verificationId);
-      if (run !== this.pollRun) return;
-      this.showStatus(view.status, view.certNoMasked, run, attempt);
+      view = await getVerification(this.verificationId);
     } catch (error) {
       if (run !== this.pollRun) return;
       const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
       // The server does not know this verification (or not for this user): nothing to resume.
       if (code === 'NOT_FOUND') clearPendingVerificationId();
-      this.setData({ screen: 'error', message: describeErrorCode(code) });
-    }
-  },
-
-  showStatus(this: ResultPage, status: VerificationStatus, certNoMasked: string, run: number, attempt: number): void {
-    if (status === 'PENDING') {
-      if (attempt >= POLL_DELAYS_MS.length) {
-        this.setData({ screen: 'still-processing', certNoMasked });
-        return;
-      }
-      this.setData({ screen: 'pending', certNoMasked });
-      this.pollTimer = startTimer(() => {
-        this.pollTimer = null;
-        void this.pollStatus(run, attempt + 1);
-      }, POLL_DELAYS_MS[attempt]);
+      this.showError(code);
       return;
     }
-    clearPendingVerificationId();
-    const screens: Record<Exclude<VerificationStatus, 'PENDING'>, ResultScreen> = { PASSED: 'passed', FAILED: 'failed', EXPIRED: 'expired' };
-    this.setData({ screen: screens[status], certNoMasked });
+    if (run === this.pollRun) this.showStatus(view, run, lookups);
+  },
+
+  showStatus(this: ResultPage, view: VerificationView, run: number, lookups: number): void {
+    const route = routeVerificationStatus(view.status, this.mode, lookups);
+    if (route.next === 'wait') {
+      this.setData({ screen: 'pending', certNoMasked: view.certNoMasked });
+      this.pollTimer = startTimer(() => {
+        this.pollTimer = null;
+        void this.pollStatus(run, lookups + 1);
+      }, route.delayMs);
+      return;
+    }
+    if (route.next !== 'show') return;
+    // A final status ends the verification; a PENDING one stays resumable.
+    if (view.status !== 'PENDING') clearPendingVerificationId();
+    this.setData({ screen: route.screen as ResultScreen, actions: route.actions.slice(), certNoMasked: view.certNoMasked });
+  },
+
+  showError(this: ResultPage, code: string): void {
+    this.setData({ screen: 'error', actions: code === 'NOT_FOUND' ? ['back-to-form'] : ERROR_ACTIONS, message: describeErrorCode(code) });
   },
 };
 

@@ -9,14 +9,14 @@
  * @see https://opendocs.alipay.com/mini/api/zwi8gx (my.navigateTo)
  */
 import debounce from 'lodash/debounce';
-import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../platform/certify-bridge';
 import { CertifyOutcome, UnsupportedReason } from '../../utils/certify-outcome';
+import { ApiError, ConfirmMode, routeCertifyOutcome } from '../../utils/client-policy';
 import { describeErrorCode, isRetryableCode } from '../../utils/error-messages';
 import { ValidIdentity, maskCertNo, validateCertName, validateCertNo, validateIdentity } from '../../utils/identity';
+import { createUuidV4 } from '../../utils/uuid';
+import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../platform/certify-bridge';
 import { CheckboxChangeEvent, InputEvent } from '../../platform/mini-events';
 import { clearPendingVerificationId, savePendingVerificationId } from '../../platform/pending-verification';
-import { ApiError } from '../../platform/request';
-import { createUuidV4 } from '../../utils/uuid';
 import { createVerification } from '../../services/merchant';
 import { takeResumeVerification } from '../../services/resume';
 import { UPGRADE_MESSAGES_ZH_CN, VERIFY_COPY_ZH_CN, VerifyCopy } from './copy';
@@ -97,9 +97,10 @@ function sameIdentity(left: ValidIdentity, right: ValidIdentity): boolean {
   return left.certName === right.certName && left.certNo === right.certNo && left.certType === right.certType;
 }
 
-function openResultPage(verificationId: string, afterNetworkFailure: boolean): void {
-  const retry = afterNetworkFailure ? '&retry=1' : '';
-  my.navigateTo({ url: `${RESULT_PAGE}?verificationId=${encodeURIComponent(verificationId)}${retry}` });
+/** The result page for a verification: confirming with the server in `mode`, or offering the 6002 retry. */
+function openResultPage(verificationId: string, next: ConfirmMode | 'network-retry'): void {
+  const how = next === 'network-retry' ? '&retry=1' : next === 'poll' ? '' : `&mode=${next}`;
+  my.navigateTo({ url: `${RESULT_PAGE}?verificationId=${encodeURIComponent(verificationId)}${how}` });
 }
 
 const options = {
@@ -108,7 +109,7 @@ const options = {
   onLoad(this: VerifyPage): void {
     this.unansweredSubmission = null;
     const resumeId = takeResumeVerification();
-    if (resumeId) openResultPage(resumeId, false);
+    if (resumeId) openResultPage(resumeId, 'poll');
     void checkCertifySupport().then((support) => {
       if (!support.supported) this.refreshCanSubmit({ upgradeMessage: upgradeMessageFor(support.outcome.reason) });
     });
@@ -211,38 +212,37 @@ const options = {
     this.showOutcome(outcome, created.verificationId);
   },
 
+  /** Follows the client policy's route for the face check's answer (utils/client-policy.ts). */
   showOutcome(this: VerifyPage, outcome: CertifyOutcome, verificationId: string): void {
     const copy = this.data.copy;
     const stayOnForm = (update: Partial<VerifyData>): void => {
       clearPendingVerificationId();
       this.refreshCanSubmit({ submitting: false, ...update });
     };
-    switch (outcome.status) {
-      case 'passed':
-      case 'unknown':
-        this.setData({ submitting: false });
-        openResultPage(verificationId, false);
-        return;
+    const route = routeCertifyOutcome(outcome);
+    if (route.next === 'confirm') {
+      this.setData({ submitting: false });
+      openResultPage(verificationId, route.mode);
+      return;
+    }
+    if (route.next !== 'show') return;
+    // The screens that lead back to the form are drawn here, as a notice above the kept inputs.
+    switch (route.screen) {
       case 'network':
         this.setData({ submitting: false });
-        openResultPage(verificationId, true);
+        openResultPage(verificationId, 'network-retry');
         return;
-      case 'failed':
-        if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') {
-          stayOnForm({ notice: copy.notCertified });
-          return;
-        }
-        this.setData({ submitting: false });
-        openResultPage(verificationId, false);
+      case 'not-certified':
+        stayOnForm({ notice: copy.notCertified });
         return;
       case 'cancelled':
         stayOnForm({ notice: copy.cancelled });
         return;
-      case 'bridge-error':
-        stayOnForm({ notice: copy.bridgeError });
+      case 'upgrade':
+        stayOnForm({ upgradeMessage: upgradeMessageFor(outcome.status === 'unsupported' ? outcome.reason : 'api-missing') });
         return;
-      case 'unsupported':
-        stayOnForm({ upgradeMessage: upgradeMessageFor(outcome.reason) });
+      default:
+        stayOnForm({ notice: copy.bridgeError });
         return;
     }
   },

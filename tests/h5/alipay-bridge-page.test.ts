@@ -121,7 +121,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await openInAlipay({ api: { statuses: ['FAILED'] } });
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
-    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'USER_IS_NOT_CERTIFY' } });
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'SYSTEM_ERROR' } });
 
     const screen = outcomeScreen(page, 'failed');
     await screen.waitFor();
@@ -129,15 +129,43 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await saveScreenshot(page, 'h5-result-failed');
   });
 
-  it('shows a could-not-verify error with its code after 4000 when the server still says PENDING', async () => {
-    await openInAlipay({ api: { statuses: ['PENDING'] } });
+  it('after 4000 with the server still PENDING: 本次人脸验证未通过, and 再次验证 reopens the same certifyId with a fresh URL, no new initialize', async () => {
+    const api = await openInAlipay({ api: { statuses: ['PENDING', 'PASSED'] } });
     await submitValidForm();
     await waitForBridgeCalls(page, 1);
     await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'SYSTEM_ERROR' } });
 
-    const screen = outcomeScreen(page, 'error');
+    const screen = outcomeScreen(page, 'face-check-failed');
     await screen.waitFor();
-    expect(await screen.textContent()).toContain('CERTIFY_FAILED');
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.faceCheckFailedTitle);
+    const buttons = screen.getByRole('button');
+    expect(await buttons.first().textContent()).toBe(COPY.actionRetryCertify);
+    expect(api.requestsTo('GET', `/api/verifications/${api.created.verificationId}`)).toHaveLength(1);
+    await saveScreenshot(page, 'h5-result-face-check-failed');
+    await buttons.first().click();
+
+    const calls = await waitForBridgeCalls(page, 2);
+    expect(JSON.parse(calls[1].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.renewals[0].url });
+    expect(api.requestsTo('POST', '/api/verifications').filter((request) => request.path === '/api/verifications')).toHaveLength(1);
+    await answerBridgeCall(page, 1, { resultStatus: '9000', result: {} });
+    await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('after 4000 USER_IS_NOT_CERTIFY: says how to finish real-name verification in Alipay, and goes back to the kept form', async () => {
+    const api = await openInAlipay();
+    await submitValidForm();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'USER_IS_NOT_CERTIFY' } });
+
+    const screen = outcomeScreen(page, 'not-certified');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.notCertifiedTitle);
+    expect(await screen.textContent()).toContain(COPY.notCertifiedMessage);
+    expect(api.requestsTo('GET', '/api/verifications/')).toHaveLength(0);
+    await saveScreenshot(page, 'h5-result-not-certified');
+    await screen.getByRole('button', { name: COPY.actionBackToForm }).click();
+    expect(await page.getByLabel(COPY.nameLabel, { exact: true }).inputValue()).toBe(CERT_NAME);
+    expect(await page.getByLabel(COPY.certNoLabel, { exact: true }).inputValue()).toBe(CERT_NO);
   });
 
   it('asks the server after an unknown resultStatus and shows what it says', async () => {
@@ -229,7 +257,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await waitForBridgeCalls(page, 1);
     await answerBridgeCall(page, 0, { error: 1, errorMessage: 'function not found' });
 
-    const screen = outcomeScreen(page, 'error');
+    const screen = outcomeScreen(page, 'bridge-error');
     await screen.waitFor();
     expect(await screen.textContent()).toContain('BRIDGE_ERROR');
   });

@@ -1,5 +1,6 @@
-/** h5/src/api-client.ts: requests as the contract says, and every failure as a coded ApiError. */
-import { ApiError, createApiClient, FetchLike } from '../../h5/src/api-client';
+/** h5/src/api-client.ts: requests as the contract says, and every failure as the client policy's coded ApiError. */
+import { createApiClient, FetchLike } from '../../h5/src/api-client';
+import { ApiError } from '../../utils/client-policy';
 import { createUuidV4 } from '../../h5/src/random-id';
 
 interface Sent {
@@ -93,10 +94,24 @@ describe('createApiClient', () => {
     }
   });
 
-  it('is an Error subclass programs can branch on', () => {
-    const error = new ApiError('NOT_FOUND', 'gone', 404);
-    expect(error).toBeInstanceOf(Error);
-    expect(error.name).toBe('ApiError');
+  it('fails as the shared ApiError, with Retry-After in seconds', async () => {
+    const limited = fakeFetch(() =>
+      Promise.resolve(
+        new Response(JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'wait' } }), {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '3360' },
+        }),
+      ),
+    );
+    const failure = await createApiClient({ fetch: limited.fetch }).createSession('code').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure).toMatchObject({ name: 'ApiError', code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 3360 });
+  });
+
+  it('keeps what failed underneath as the cause', async () => {
+    const refused = new TypeError('Failed to fetch');
+    const offline = fakeFetch(() => Promise.reject(refused));
+    await expect(createApiClient({ fetch: offline.fetch }).getClientConfig()).rejects.toMatchObject({ code: 'NETWORK_ERROR', cause: refused });
   });
 });
 

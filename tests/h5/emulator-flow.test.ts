@@ -14,7 +14,9 @@ import { useBrowserSuite } from './support/browser-suite';
 
 jest.setTimeout(30_000);
 
-const suite = useBrowserSuite();
+// A person spends more than the server's 1 s status cache (QUERY_CACHE_MS) between two trips to
+// the certify page; these tests make them back to back, so the cache is off here.
+const suite = useBrowserSuite({ QUERY_CACHE_MS: '0' });
 let page: Page;
 
 /** Opens the page (signing in through the emulator's auth_base page), submits, and lands on the emulator's verification page. */
@@ -88,6 +90,32 @@ describe('H5 page against the emulator (npm start)', () => {
     await screen.getByRole('button', { name: COPY.actionStartOver }).click();
     await fillAndSubmit(page, { certName: TEST_NAMES[4], certNo, consent: true });
     await page.locator('[data-outcome="PASSED"]').waitFor();
+    await chooseOutcome('PASSED');
+    await outcomeScreen(page, 'passed').waitFor();
+  });
+
+  it('after "fail" on the emulated page, 再次验证 reopens the same certifyId with a newly signed URL: no new initialize, and it can pass', async () => {
+    const certNo = makeCertNo(4307);
+    await submitAndReachCertifyPage(TEST_NAMES[2], certNo);
+    const certifyIdOf = (address: string): unknown => JSON.parse(new URL(address).searchParams.get('biz_content') ?? '{}').certify_id;
+    const firstCertifyId = certifyIdOf(page.url());
+    await chooseOutcome('FAILED');
+
+    const screen = outcomeScreen(page, 'not-finished');
+    await screen.waitFor();
+    const main = screen.getByRole('button').first();
+    expect(await main.textContent()).toBe(COPY.actionRetryCertify);
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/api/verifications')) posts.push(new URL(request.url()).pathname);
+    });
+    await main.click();
+    await page.locator('[data-outcome="PASSED"]').waitFor();
+    expect(firstCertifyId).toEqual(expect.any(String));
+    expect(certifyIdOf(page.url())).toBe(firstCertifyId);
+    // Only a renewal of the URL: no POST /api/verifications, so no paid initialize.
+    expect(posts).toEqual([expect.stringMatching(/^\/api\/verifications\/[^/]+\/certify-url$/)]);
+
     await chooseOutcome('PASSED');
     await outcomeScreen(page, 'passed').waitFor();
   });

@@ -1,78 +1,98 @@
-/** h5/src/screens.ts and copy.ts: every outcome has a next step, every screen its words, both locales complete. */
+/** h5/src/screens.ts and copy.ts: every policy screen has words and labelled buttons, both locales complete. */
+import { CONFIRM_MODES, OutcomeAction, routeCertifyOutcome, routeVerificationStatus } from '../../utils/client-policy';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
-import { describeScreen, routeCertifyOutcome, Screen } from '../../h5/src/screens';
+import { describeScreen, labelAction, OutcomeCard, Screen } from '../../h5/src/screens';
 import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, getCopy, PAGE_COPY_EN_US, PAGE_COPY_ZH_CN, pickLocale } from '../../h5/src/copy';
 import { chooseCertifyRoute, detectEnvironment } from '../../h5/src/environment';
 
 const ZH = getCopy('zh-CN');
+const EN = getCopy('en-US');
 const MASKED = '110***********002X';
 
-describe('routeCertifyOutcome', () => {
-  const cases: Array<[CertifyOutcome, ReturnType<typeof routeCertifyOutcome>]> = [
-    [{ status: 'passed' }, { step: 'confirm-with-server', whilePending: 'poll' }],
-    [{ status: 'unknown', resultStatus: '8000' }, { step: 'confirm-with-server', whilePending: 'poll' }],
-    [{ status: 'failed', errorCode: 'SYSTEM_ERROR', known: true }, { step: 'confirm-with-server', whilePending: 'fail-if-pending' }],
-    [{ status: 'cancelled' }, { step: 'back-to-form' }],
-    [{ status: 'network' }, { step: 'retry-network' }],
-    [{ status: 'bridge-error', error: 1, errorMessage: 'x' }, { step: 'show-error', code: 'BRIDGE_ERROR' }],
-    [{ status: 'unsupported', reason: 'version-too-old', version: '10.1.2' }, { step: 'upgrade' }],
+function outcome(screen: OutcomeCard, actions: readonly OutcomeAction[], extra: Partial<Extract<Screen, { kind: 'outcome' }>> = {}): Extract<Screen, { kind: 'outcome' }> {
+  return { kind: 'outcome', screen, actions, ...extra };
+}
+
+describe('describeScreen on every screen the client policy routes to', () => {
+  const outcomes: CertifyOutcome[] = [
+    { status: 'passed' },
+    { status: 'cancelled' },
+    { status: 'network' },
+    { status: 'failed', errorCode: 'USER_IS_NOT_CERTIFY', known: true },
+    { status: 'bridge-error', error: 1, errorMessage: 'x' },
+    { status: 'unsupported', reason: 'version-too-old', version: '10.1.2' },
   ];
-  it.each(cases)('routes %j to %j', (outcome, step) => {
-    expect(routeCertifyOutcome(outcome)).toEqual(step);
+  const statuses: VerificationStatus[] = ['PASSED', 'FAILED', 'EXPIRED', 'PENDING'];
+  const routes = [
+    ...outcomes.map(routeCertifyOutcome),
+    ...CONFIRM_MODES.flatMap((mode) => statuses.map((status) => routeVerificationStatus(status, mode, 99))),
+  ];
+
+  it.each(routes.filter((route) => route.next === 'show' && route.screen !== 'cancelled').map((route) => [route]))('words %j in both locales, each action labelled', (route) => {
+    if (route.next !== 'show' || route.screen === 'cancelled') throw new Error('unreachable');
+    [ZH, EN].forEach((copy) => {
+      const model = describeScreen(outcome(route.screen as OutcomeCard, route.actions), copy);
+      expect(model.name).toBe(route.screen);
+      expect(model.title.length).toBeGreaterThan(0);
+      expect(model.message.length).toBeGreaterThan(0);
+      model.actions.forEach((action) => expect(labelAction(action, copy).length).toBeGreaterThan(0));
+    });
+  });
+
+  it('shows the masked number of the record it read', () => {
+    const view = { verificationId: 'v', status: 'FAILED' as const, certNoMasked: MASKED, updatedAt: 'now' };
+    expect(describeScreen(outcome('failed', ['start-over'], { view }), ZH)).toMatchObject({ name: 'failed', title: PAGE_COPY_ZH_CN.failedTitle, certNoMasked: MASKED });
+  });
+
+  it('keeps the policy order, main action first, and leaves out "done" until a return URL exists', () => {
+    expect(describeScreen(outcome('face-check-failed', ['retry-certify', 'back-to-form']), ZH).actions).toEqual(['retry-certify', 'back-to-form']);
+    expect(describeScreen(outcome('passed', ['done']), ZH).actions).toEqual([]);
+  });
+
+  it('says 结果确认中 and that nothing is lost while Alipay is still deciding', () => {
+    expect(describeScreen(outcome('still-processing', ['refresh', 'back-to-form']), ZH)).toMatchObject({ title: '结果确认中', actions: ['refresh', 'back-to-form'] });
+    expect(PAGE_COPY_ZH_CN.stillProcessingMessage).toContain('不会丢失');
+  });
+
+  it('words a failed face check with 再次验证 as its main button', () => {
+    const model = describeScreen(outcome('face-check-failed', ['retry-certify', 'back-to-form']), ZH);
+    expect(model.title).toBe('本次人脸验证未通过');
+    expect(labelAction(model.actions[0], ZH)).toBe('再次验证');
+  });
+
+  it('says how to finish real-name verification in Alipay for USER_IS_NOT_CERTIFY', () => {
+    expect(describeScreen(outcome('not-certified', ['back-to-form']), ZH).message).toContain('实名认证');
+  });
+
+  it('shows the bridge failure with its support code', () => {
+    expect(describeScreen(outcome('bridge-error', ['back-to-form']), ZH)).toMatchObject({ name: 'bridge-error', errorCode: 'BRIDGE_ERROR' });
+  });
+
+  it('says why the last retry did not open, with its code, on the screen that offered it', () => {
+    expect(describeScreen(outcome('network', ['retry-certify', 'back-to-form']), ZH)).toMatchObject({ message: PAGE_COPY_ZH_CN.networkMessage, errorCode: undefined });
+    expect(describeScreen(outcome('network', ['retry-certify', 'back-to-form'], { code: 'NETWORK_ERROR' }), ZH)).toMatchObject({
+      name: 'network',
+      title: PAGE_COPY_ZH_CN.networkTitle,
+      message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR,
+      errorCode: 'NETWORK_ERROR',
+      actions: ['retry-certify', 'back-to-form'],
+    });
+  });
+
+  it('shows the upgrade screen with the version it read', () => {
+    expect(describeScreen(outcome('upgrade', [], { version: '10.1.2' }), ZH)).toMatchObject({ name: 'upgrade', alipayVersion: '10.1.2', actions: [] });
   });
 });
 
-describe('describeScreen', () => {
-  const statusCases: Array<[VerificationStatus, string, string]> = [
-    ['PASSED', 'passed', PAGE_COPY_ZH_CN.passedTitle],
-    ['FAILED', 'failed', PAGE_COPY_ZH_CN.failedTitle],
-    ['EXPIRED', 'expired', PAGE_COPY_ZH_CN.expiredTitle],
-    ['PENDING', 'not-finished', PAGE_COPY_ZH_CN.notFinishedTitle],
-  ];
-  it.each(statusCases)('words a %s verification as the %s screen, with the masked number', (status, name, title) => {
-    const model = describeScreen({ kind: 'verification', view: { verificationId: 'v', status, certNoMasked: MASKED, updatedAt: '' } }, ZH);
-    expect(model).toMatchObject({ name, title, certNoMasked: MASKED });
-  });
-
-  it('offers only a refresh while Alipay is still deciding', () => {
-    const screen: Screen = { kind: 'verification', view: { verificationId: 'v', status: 'PENDING', certNoMasked: MASKED, updatedAt: '' }, pending: 'still-processing' };
-    expect(describeScreen(screen, ZH)).toMatchObject({ name: 'still-processing', actions: ['refresh'] });
-  });
-
-  it('offers no way to start over once verified', () => {
-    const screen: Screen = { kind: 'verification', view: { verificationId: 'v', status: 'PASSED', certNoMasked: MASKED, updatedAt: '' } };
-    expect(describeScreen(screen, ZH).actions).toEqual([]);
-  });
-
+describe('describeScreen on errors', () => {
   it('shows an error’s code and message, and starts over only when this verification is over', () => {
     expect(describeScreen({ kind: 'error', code: 'UPSTREAM_TIMEOUT' }, ZH)).toMatchObject({
       errorCode: 'UPSTREAM_TIMEOUT',
       message: ERROR_MESSAGES_ZH_CN.UPSTREAM_TIMEOUT,
       actions: ['reload'],
     });
-    expect(describeScreen({ kind: 'error', code: 'CERTIFY_FAILED' }, ZH).actions).toEqual(['start-over']);
-  });
-});
-
-describe('the 6002 retry screen', () => {
-  it('offers the retry and a way out, and says why when the last retry did not open', () => {
-    expect(describeScreen({ kind: 'network-retry' }, ZH)).toMatchObject({
-      name: 'network',
-      message: PAGE_COPY_ZH_CN.networkMessage,
-      errorCode: undefined,
-      actions: ['retry-certify', 'start-over'],
-    });
-    expect(describeScreen({ kind: 'network-retry', code: 'NETWORK_ERROR' }, ZH)).toMatchObject({
-      name: 'network',
-      title: PAGE_COPY_ZH_CN.networkTitle,
-      message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR,
-      errorCode: 'NETWORK_ERROR',
-      actions: ['retry-certify', 'start-over'],
-    });
-  });
-
-  it('starts over after VERIFICATION_CLOSED, should it ever be shown as an error', () => {
+    expect(describeScreen({ kind: 'error', code: 'NOT_FOUND' }, ZH).actions).toEqual(['start-over']);
     expect(describeScreen({ kind: 'error', code: 'VERIFICATION_CLOSED' }, ZH).actions).toEqual(['start-over']);
   });
 });

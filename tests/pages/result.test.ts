@@ -9,6 +9,7 @@ import { TEST_NAMES, makeCertNo } from '../support/identities';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
+import { RESULT_COPY_ZH_CN } from '../../pages/result/copy';
 
 const VERIFY = 'pages/verify/index';
 const RESULT = 'pages/result/index';
@@ -116,27 +117,31 @@ describe('polling PENDING', () => {
     expect(getCount(query.verificationId)).toBe(1);
     await jest.advanceTimersByTimeAsync(1);
     expect(getCount(query.verificationId)).toBe(2);
-    await jest.advanceTimersByTimeAsync(2000);
+    await jest.advanceTimersByTimeAsync(1500);
     expect(getCount(query.verificationId)).toBe(3);
     expect(screens()).toEqual(['loading', 'pending', 'pending', 'passed']);
   });
 
-  it('stops after about 15 s with "still processing", and Refresh asks again', async () => {
+  it('stops within 15 s with "结果确认中" (nothing is lost) and Refresh as the main button, which asks again', async () => {
     const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
     const page = await env.mount(RESULT, query);
-    await jest.advanceTimersByTimeAsync(14999);
-    expect(getCount(query.verificationId)).toBe(4);
+    // The client policy's schedule: lookups at 0, 1, 2.5, 4.75, 8.125 and 12.125 s.
+    await jest.advanceTimersByTimeAsync(12124);
+    expect(getCount(query.verificationId)).toBe(5);
     await jest.advanceTimersByTimeAsync(1);
-    expect(getCount(query.verificationId)).toBe(5);
-    expect(page.data.screen).toBe('still-processing');
+    expect(getCount(query.verificationId)).toBe(6);
+    expect(page.data).toMatchObject({ screen: 'still-processing', actions: ['refresh', 'back-to-form'] });
+    expect(RESULT_COPY_ZH_CN.stillProcessingTitle).toBe('结果确认中');
+    expect(RESULT_COPY_ZH_CN.stillProcessingBody).toContain('不会丢失');
     await jest.advanceTimersByTimeAsync(60000);
-    expect(getCount(query.verificationId)).toBe(5);
+    expect(getCount(query.verificationId)).toBe(6);
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
 
     env.backend.statusScript[query.verificationId] = ['PASSED'];
     call(page, 'onRefreshTap');
     await settle();
-    expect(getCount(query.verificationId)).toBe(6);
-    expect(page.data.screen).toBe('passed');
+    expect(getCount(query.verificationId)).toBe(7);
+    expect(page.data).toMatchObject({ screen: 'passed', actions: ['done'] });
   });
 
   it('stops polling when the page is closed', async () => {
@@ -173,6 +178,57 @@ describe('polling PENDING', () => {
     const page = await env.mount(RESULT, {});
     expect(page.data).toMatchObject({ screen: 'error', message: ERROR_MESSAGES_ZH_CN.NOT_FOUND });
     expect(env.myCalls(['request'])).toEqual([]);
+  });
+});
+
+describe('after a failed face check (4000)', () => {
+  function renewalsOf(verificationId: string): unknown[] {
+    return env.backend.requestsTo('POST', `/api/verifications/${verificationId}/certify-url`);
+  }
+
+  it('asks the server once; PENDING is "本次人脸验证未通过" with 再次验证 as the main button', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    expect(query.mode).toBe('after-failure');
+    const page = await env.mount(RESULT, query);
+    await jest.advanceTimersByTimeAsync(60000);
+    expect(getCount(query.verificationId)).toBe(1);
+    expect(page.data).toMatchObject({ screen: 'face-check-failed', actions: ['retry-certify', 'back-to-form'] });
+    expect(RESULT_COPY_ZH_CN.faceCheckFailedTitle).toBe('本次人脸验证未通过');
+    expect(RESULT_COPY_ZH_CN.retry).toBe('再次验证');
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
+  });
+
+  it('再次验证 reopens the same certifyId with a newly signed URL, with no new POST /api/verifications', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    const page = await env.mount(RESULT, query);
+    env.clearTimeline();
+    env.backend.statusScript[query.verificationId] = ['PENDING', 'PASSED'];
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(renewalsOf(query.verificationId)).toHaveLength(1);
+    const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
+    expect(JSON.parse(bridge.opt.param)).toMatchObject({ certifyId: 'certify-2' });
+    expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(1);
+    expect(page.data).toMatchObject({ screen: 'passed', actions: ['done'] });
+  });
+
+  it('server PASSED wins over the 4000', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'passed', actions: ['done'] });
+    expect(env.storage).toEqual({});
+  });
+
+  it('USER_IS_NOT_CERTIFY on the reopened check: says how to finish real-name verification in Alipay', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    const page = await env.mount(RESULT, query);
+    env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'USER_IS_NOT_CERTIFY' }));
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'not-certified', actions: ['back-to-form'] });
+    expect(RESULT_COPY_ZH_CN.notCertified).toContain('实名认证');
   });
 });
 

@@ -250,9 +250,9 @@ describe('where each outcome leads', () => {
     expect(env.storage).toEqual({});
   });
 
-  it('4000 SYSTEM_ERROR: lets the server decide on the result page', async () => {
+  it('4000 SYSTEM_ERROR: lets the server decide on the result page, reading PENDING as a failed face check', async () => {
     await submitWith(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
-    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2' }]);
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2&mode=after-failure' }]);
   });
 
   it('an unknown status: lets the server decide on the result page', async () => {

@@ -85,12 +85,26 @@ describe('request', () => {
   });
 
   it('throws the server code from {error: {code, message}} without the server message', async () => {
-    const { request, ApiError } = load('token-1');
+    const { request } = load('token-1');
     env.backend.scripted.push({ status: 429, body: { error: { code: 'RATE_LIMITED', message: 'slow down, user 110101' } } });
     const failure = await request({ method: 'GET', path: '/x' }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ApiError);
-    expect(failure).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).toMatchObject({ name: 'ApiError', code: 'RATE_LIMITED', status: 429 });
     expect((failure as Error).message).toBe('RATE_LIMITED (HTTP 429)');
+  });
+
+  it("carries Retry-After in seconds, whatever the header's case", async () => {
+    const { request } = load('token-1');
+    const limited = { error: { code: 'RATE_LIMITED', message: 'slow down' } };
+    env.backend.scripted.push({ status: 429, body: limited, headers: { 'Retry-After': '3360' } }, { status: 429, body: limited, headers: { 'retry-after': '60' } });
+    await expect(request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3360 });
+    await expect(request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
+  });
+
+  it('keeps the my.request failure as the cause', async () => {
+    const { request } = load('token-1');
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network' } });
+    await expect(request({ method: 'GET', path: '/x' })).rejects.toMatchObject({ code: 'NETWORK_ERROR', cause: { error: 12, errorMessage: 'network' } });
   });
 
   it('answers BAD_RESPONSE for an HTML error page or a non-JSON 200', async () => {

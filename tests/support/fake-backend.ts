@@ -15,8 +15,9 @@ export interface RecordedRequest {
 
 /** What the fake my.request does with one call. */
 export type FakeAnswer =
-  | { status: number; body: unknown }
-  | { status: number; text: string }
+  /** `headers` are the answer's response headers, e.g. `Retry-After`. */
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  | { status: number; text: string; headers?: Record<string, string> }
   /** my.request's `fail` callback, e.g. 12 (network) or 13 (timeout). */
   | { fail: { error: number; errorMessage: string } }
   /** Never calls back, like a dropped radio. */

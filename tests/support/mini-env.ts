@@ -196,7 +196,8 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
         return;
       }
       const text = 'text' in answer ? answer.text : JSON.stringify(answer.body);
-      const response = { status: answer.status, statusCode: answer.status, data: text, headers: {}, header: {} };
+      const headers = answer.headers || {};
+      const response = { status: answer.status, statusCode: answer.status, data: text, headers, header: headers };
       if (answer.status >= 200 && answer.status < 300) {
         if (callbacks.success) callbacks.success(response);
       } else if (callbacks.fail) {

@@ -14,15 +14,18 @@ export interface BrowserSuite {
   openPage(options?: BrowserContextOptions): Promise<Page>;
 }
 
-/** Registers the file's beforeAll/afterEach/afterAll hooks and returns the suite they manage. */
-export function useBrowserSuite(): BrowserSuite {
+/**
+ * Registers the file's beforeAll/afterEach/afterAll hooks and returns the suite they manage.
+ * @param serverEnv extra environment for this file's backend (e.g. a setting a test needs)
+ */
+export function useBrowserSuite(serverEnv: Record<string, string> = {}): BrowserSuite {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     await ensureBuilt();
-    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    [server, browser] = await Promise.all([startServer(serverEnv), launchChromium()]);
   });
 
   afterEach(async () => {

@@ -1,0 +1,257 @@
+/**
+ * The client policy: every rule the mini-program and the H5 page must apply the same way,
+ * in one place, so the two surfaces keep only rendering and platform calls.
+ *
+ * - The outcome router: what Alipay's face check told the client (utils/certify-outcome.ts)
+ *   and what the server's record says (`GET /api/verifications/:id`) → the screen to show and
+ *   its actions, the first action being the main one.
+ * - The poll schedule while the server's record is still PENDING.
+ * - The session expiry margin.
+ * - The one client API error (`ApiError`) and the API client's response guards.
+ *
+ * Pure and platform-free: no `my`, `window` or `document` (eslint.config.mjs enforces it).
+ *
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the server's proof the router trusts)
+ * @see https://help.aliyun.com/document_detail/144545.html (startBizService('open-certify') resultStatus values)
+ */
+import { ClientConfig, CreateSessionResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from './api-contract';
+import { CertifyOutcome } from './certify-outcome';
+import { ErrorCode } from './error-codes';
+
+// ---------------------------------------------------------------- outcome router
+
+/** How a PENDING record is read, by what the client knows about the face check. */
+export type ConfirmMode =
+  /** After a 9000 (or a resultStatus we do not know): Alipay's record may lag, so poll the window. */
+  | 'poll'
+  /**
+   * No answer from the face check (back from the certify page through return_url, a reload, a
+   * refresh): ask once. PENDING means not passed yet: the person left early or the check failed,
+   * and the same certifyId may be opened again until it expires.
+   */
+  | 'once'
+  /** After a 4000 other than USER_IS_NOT_CERTIFY: ask once; PENDING means the face check did not pass. */
+  | 'after-failure';
+
+export const CONFIRM_MODES: readonly ConfirmMode[] = ['poll', 'once', 'after-failure'];
+
+/** Every screen an outcome can end on; each surface words and draws them its own way. */
+export type OutcomeScreen =
+  /** Server PASSED. */
+  | 'passed'
+  /** Server FAILED. */
+  | 'failed'
+  /** Server EXPIRED: the certifyId is past its lifetime. */
+  | 'expired'
+  /** PENDING after the poll window: "结果确认中", a refresh, and nothing is lost. */
+  | 'still-processing'
+  /** PENDING with no face-check answer: not passed yet; the same certifyId can be opened again. */
+  | 'not-finished'
+  /** PENDING after a 4000: "本次人脸验证未通过", verify again with the same certifyId and a fresh URL. */
+  | 'face-check-failed'
+  /** 6002: the network dropped; open the same certifyId again with a fresh URL. */
+  | 'network'
+  /** 4000 USER_IS_NOT_CERTIFY: the Alipay account must finish real-name verification first. */
+  | 'not-certified'
+  /** 6001: back to the form, inputs kept. */
+  | 'cancelled'
+  /** The bridge call itself failed. */
+  | 'bridge-error'
+  /** This Alipay cannot run open-certify. */
+  | 'upgrade';
+
+/** What a button does. The first action of a screen is its main button. */
+export type OutcomeAction =
+  /** Leave: the verification passed. */
+  | 'done'
+  /** Ask the server again. */
+  | 'refresh'
+  /** Reopen the same certifyId with a URL the server signs now (`POST /api/verifications/:id/certify-url`): no paid initialize. */
+  | 'retry-certify'
+  /** Back to the form with the inputs kept. */
+  | 'back-to-form'
+  /** This verification is over: back to the form for a new one. */
+  | 'start-over';
+
+export type OutcomeRoute =
+  /** Ask the server; read a PENDING record by `mode`. */
+  | { next: 'confirm'; mode: ConfirmMode }
+  /** Still PENDING within the poll window: ask again after `delayMs`. */
+  | { next: 'wait'; delayMs: number }
+  | { next: 'show'; screen: OutcomeScreen; actions: readonly OutcomeAction[] };
+
+function show(screen: OutcomeScreen, actions: readonly OutcomeAction[]): OutcomeRoute {
+  return { next: 'show', screen, actions };
+}
+
+/**
+ * Where the face check's answer leads. It is a hint, never proof: a pass is only ever shown
+ * after the server confirms it.
+ */
+export function routeCertifyOutcome(outcome: CertifyOutcome): OutcomeRoute {
+  switch (outcome.status) {
+    case 'passed':
+    case 'unknown':
+      return { next: 'confirm', mode: 'poll' };
+    case 'failed':
+      if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') return show('not-certified', ['back-to-form']);
+      return { next: 'confirm', mode: 'after-failure' };
+    case 'cancelled':
+      return show('cancelled', ['back-to-form']);
+    case 'network':
+      return show('network', ['retry-certify', 'back-to-form']);
+    case 'bridge-error':
+      return show('bridge-error', ['back-to-form']);
+    case 'unsupported':
+      return show('upgrade', []);
+  }
+}
+
+/**
+ * Where the server's record leads. A final status wins whatever the face check said (a PASSED
+ * arriving after a 4000 is still a pass). `lookups` counts the lookups made so far in this run,
+ * this one included.
+ */
+export function routeVerificationStatus(status: VerificationStatus, mode: ConfirmMode, lookups: number): OutcomeRoute {
+  switch (status) {
+    case 'PASSED':
+      return show('passed', ['done']);
+    case 'FAILED':
+      return show('failed', ['start-over']);
+    case 'EXPIRED':
+      return show('expired', ['start-over']);
+    case 'PENDING':
+      if (mode === 'after-failure') return show('face-check-failed', ['retry-certify', 'back-to-form']);
+      if (mode === 'once') return show('not-finished', ['retry-certify', 'refresh', 'start-over']);
+      if (lookups <= POLL_DELAYS_MS.length) return { next: 'wait', delayMs: POLL_DELAYS_MS[Math.max(0, lookups - 1)] };
+      return show('still-processing', ['refresh', 'back-to-form']);
+  }
+}
+
+/** What to do when `POST /api/verifications/:id/certify-url` (retry-certify) is refused or lost. */
+export type RenewFailureRoute =
+  /** Over (a final status, or the certifyId expired): the server's record is the screen; its lookup settles it. */
+  | { next: 'confirm'; mode: 'once' }
+  /** The server does not know this verification: say so, and forget the stored id. */
+  | { next: 'forget' }
+  /** A lost answer or a busy server: stay on the retry screen with the reason; the retry may still work. */
+  | { next: 'stay' };
+
+export function routeRenewFailure(code: string): RenewFailureRoute {
+  if (code === 'VERIFICATION_CLOSED') return { next: 'confirm', mode: 'once' };
+  if (code === 'NOT_FOUND') return { next: 'forget' };
+  return { next: 'stay' };
+}
+
+// ---------------------------------------------------------------- poll schedule
+
+/**
+ * Waits between status lookups while the record is PENDING after a 9000: 1 s, then ×1.5,
+ * capped at 4 s, while the waits fit a 15 s window, so lookups at 0, 1, 2.5, 4.75, 8.1 and
+ * 12.1 s, then "still processing". Alipay's query usually settles within a second or two of
+ * the face check, so the first waits are short; the cap means a record that settles late is
+ * seen within 4 s, where a doubling schedule (1-2-4-8 s) left an 8 s blind spot for one lookup
+ * fewer. The lookup costs no paid call.
+ */
+export const POLL_DELAYS_MS: readonly number[] = [1000, 1500, 2250, 3375, 4000];
+
+// ---------------------------------------------------------------- session
+
+/** A token this close to its expiry counts as gone, so a request never leaves with a dying token. */
+export const SESSION_EXPIRY_MARGIN_MS = 60 * 1000;
+
+/** True while a session expiring at `expiresAt` (ISO 8601) is usable at `nowMs`; an unreadable date is not. */
+export function isSessionUsable(expiresAt: string, nowMs: number): boolean {
+  const expiresAtMs = Date.parse(expiresAt);
+  return isFinite(expiresAtMs) && expiresAtMs - SESSION_EXPIRY_MARGIN_MS > nowMs;
+}
+
+// ---------------------------------------------------------------- API error
+
+export interface ApiErrorDetails {
+  /** HTTP status; 0 (the default) when no answer arrived. */
+  status?: number;
+  /** For people reading logs; defaults to the code and status. Never request data. */
+  message?: string;
+  /** From a `Retry-After` header, in whole seconds. */
+  retryAfterSeconds?: number;
+  /** What went wrong underneath (a bridge failure, a parse error). */
+  cause?: unknown;
+}
+
+/**
+ * A backend call that did not succeed, on both surfaces. `code` is the server's `error.code`,
+ * or a client code when no usable answer arrived (NETWORK_ERROR, REQUEST_TIMEOUT,
+ * BAD_RESPONSE, AUTH_CODE_UNAVAILABLE). Programs branch on `code`, never on `message`.
+ */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+  readonly cause?: unknown;
+
+  constructor(code: ErrorCode, details: ApiErrorDetails = {}) {
+    const status = details.status || 0;
+    super(details.message || (status > 0 ? `${code} (HTTP ${status})` : code));
+    // The mini-program compiler emits ES5, where a subclass of Error loses its prototype.
+    Object.setPrototypeOf(this, ApiError.prototype);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+    if (details.cause !== undefined) this.cause = details.cause;
+  }
+}
+
+/**
+ * Whole seconds from a `Retry-After` value (delta-seconds or an HTTP date), or undefined when
+ * there is none or it cannot be read.
+ * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
+ */
+export function parseRetryAfterSeconds(value: string | null | undefined, nowMs: number): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const dateMs = Date.parse(text);
+  if (!isFinite(dateMs)) return undefined;
+  return Math.max(0, Math.ceil((dateMs - nowMs) / 1000));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/** The ApiError for a non-2xx answer: the body's `error.code`, else BAD_RESPONSE. */
+export function readApiError(status: number, body: unknown, retryAfter: string | null | undefined, nowMs: number): ApiError {
+  const error = isObject(body) ? body.error : undefined;
+  const code = isObject(error) && typeof error.code === 'string' && error.code.length > 0 ? (error.code as ErrorCode) : 'BAD_RESPONSE';
+  return new ApiError(code, { status, retryAfterSeconds: parseRetryAfterSeconds(retryAfter, nowMs) });
+}
+
+// ---------------------------------------------------------------- response guards
+
+const VERIFICATION_STATUSES: readonly VerificationStatus[] = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
+
+function hasStrings(value: unknown, keys: readonly string[]): value is Record<string, string> {
+  return isObject(value) && keys.every((key) => typeof value[key] === 'string' && (value[key] as string).length > 0);
+}
+
+/** `POST /api/sessions` 201. */
+export function isCreateSessionResponse(body: unknown): body is CreateSessionResponse {
+  return hasStrings(body, ['token', 'expiresAt']);
+}
+
+/** `POST /api/verifications` 201/200, and `POST /api/verifications/:id/certify-url` 200 (the same shape). */
+export function isCreateVerificationResponse(body: unknown): body is CreateVerificationResponse {
+  return hasStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
+}
+
+/** `GET /api/verifications/:id` 200, with a status this build knows. */
+export function isVerificationView(body: unknown): body is VerificationView {
+  return hasStrings(body, ['verificationId', 'status', 'certNoMasked', 'updatedAt']) && VERIFICATION_STATUSES.indexOf(body.status as VerificationStatus) >= 0;
+}
+
+/** `GET /api/client-config` 200. */
+export function isClientConfig(body: unknown): body is ClientConfig {
+  return hasStrings(body, ['mode', 'appId', 'oauthAuthorizeUrl']) && (body.mode === 'emulator' || body.mode === 'alipay');
+}
