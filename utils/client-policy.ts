@@ -58,7 +58,12 @@ export type OutcomeScreen =
   /** The bridge call itself failed. */
   | 'bridge-error'
   /** This Alipay cannot run open-certify. */
-  | 'upgrade';
+  | 'upgrade'
+  /**
+   * Inside Alipay, but its JS bridge never appeared (the H5 page in a stripped-down web view):
+   * open the page again from Alipay. Checked at page load, before anything is typed.
+   */
+  | 'no-bridge';
 
 /** What a button does. The first action of a screen is its main button. */
 export type OutcomeAction =
@@ -71,7 +76,9 @@ export type OutcomeAction =
   /** Back to the form with the inputs kept. */
   | 'back-to-form'
   /** This verification is over: back to the form for a new one. */
-  | 'start-over';
+  | 'start-over'
+  /** Load the page again (the H5 page, when the bridge may appear on a new load). */
+  | 'reload';
 
 export type OutcomeRoute =
   /** Ask the server; read a PENDING record by `mode`. */
@@ -105,6 +112,11 @@ export function routeCertifyOutcome(outcome: CertifyOutcome): OutcomeRoute {
     case 'unsupported':
       return show('upgrade', []);
   }
+}
+
+/** The H5 page inside Alipay found no JS bridge within its wait. */
+export function routeMissingBridge(): OutcomeRoute {
+  return show('no-bridge', ['reload']);
 }
 
 /**

@@ -18,7 +18,15 @@
 import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
-import { ApiError, ConfirmMode, OutcomeRoute, routeCertifyOutcome, routeRenewFailure, routeVerificationStatus } from '../../utils/client-policy';
+import {
+  ApiError,
+  ConfirmMode,
+  OutcomeRoute,
+  routeCertifyOutcome,
+  routeMissingBridge,
+  routeRenewFailure,
+  routeVerificationStatus,
+} from '../../utils/client-policy';
 import { AlipayJSBridge, BridgeHost, CertifyTarget, startOpenCertify, waitForAlipayBridge } from './alipay-bridge';
 import { ApiClient } from './api-client';
 import { getCopy, pickLocale, PageErrorCode } from './copy';
@@ -64,13 +72,34 @@ export async function startApp(deps: AppDeps): Promise<void> {
   /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
   let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
 
-  const view: PageView = createPageView(host.document, copy, {
+  /**
+   * Inside an Alipay that can verify, the bridge is awaited from page load, so a web view
+   * without one is told so while the form is still empty, not after it was filled in.
+   */
+  const bridgeAtLoad: Promise<AlipayJSBridge | null> | null =
+    environment.kind === 'alipay' && environment.supported ? waitForAlipayBridge(host) : null;
+  /** The kind of screen on display, so the bridge check at load never covers a result. */
+  let shownKind: Screen['kind'] = 'busy';
+
+  const pageView = createPageView(host.document, copy, {
     onSubmit: (input) => void submit(input),
     onAction: (action) => void act(action),
     onEdit: () => {
       idempotencyKey = null;
     },
   });
+  const view: PageView = {
+    ...pageView,
+    show(screen) {
+      shownKind = screen.kind;
+      pageView.show(screen);
+    },
+  };
+
+  /** The bridge, waited for since page load; null when it never appeared. */
+  function loadedBridge(): Promise<AlipayJSBridge | null> {
+    return bridgeAtLoad ?? waitForAlipayBridge(host);
+  }
 
   function redirectToAuthorize(current: ClientConfig): void {
     const state = deps.createUuid();
@@ -192,9 +221,10 @@ export async function startApp(deps: AppDeps): Promise<void> {
       return;
     }
     view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
-    const bridge = await waitForAlipayBridge(host);
+    const bridge = await loadedBridge();
+    const missing = routeMissingBridge();
     if (bridge) await runBridge(bridge, target, verificationId);
-    else showOutcome({ next: 'show', screen: 'bridge-error', actions: ['back-to-form'] }, verificationId);
+    else if (missing.next === 'show') showOutcome(missing, verificationId);
   }
 
   function showSubmitError(error: unknown): void {
@@ -224,10 +254,10 @@ export async function startApp(deps: AppDeps): Promise<void> {
       if (route === 'bridge') {
         // Wait before creating anything: a web view without the bridge must not leave a verification behind.
         view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
-        bridge = await waitForAlipayBridge(host);
-        if (!bridge) {
-          const noBridge = routeCertifyOutcome({ status: 'bridge-error', error: -1, errorMessage: 'AlipayJSBridge did not appear' });
-          if (noBridge.next === 'show') showOutcome(noBridge, '');
+        bridge = await loadedBridge();
+        const missing = routeMissingBridge();
+        if (!bridge && missing.next === 'show') {
+          showOutcome(missing, '');
           return;
         }
       }
@@ -283,7 +313,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
   });
 
   if (environment.kind === 'alipay' && !environment.supported) {
-    showOutcome({ next: 'show', screen: 'upgrade', actions: [] }, '');
+    const upgrade = routeCertifyOutcome({ status: 'unsupported', reason: 'version-too-old', version: environment.version });
+    if (upgrade.next === 'show') showOutcome(upgrade, '');
     return;
   }
   view.show({ kind: 'busy', reason: 'signing-in' });
@@ -304,4 +335,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
   const pendingId = store.readPendingVerificationId();
   if (pendingId) await confirm(pendingId, 'once');
   else view.show({ kind: 'form' });
+  if (bridgeAtLoad) {
+    void bridgeAtLoad.then((bridge) => {
+      const missing = routeMissingBridge();
+      // Only over the form: a submission under way reports it itself, and a result stays shown.
+      if (!bridge && !submitting && shownKind === 'form' && missing.next === 'show') showOutcome(missing, '');
+    });
+  }
 }

@@ -55,6 +55,8 @@ export interface PageCopy {
   networkMessage: string;
   upgradeTitle: string;
   upgradeMessage: string;
+  noBridgeTitle: string;
+  noBridgeMessage: string;
   openInAlipayTitle: string;
   openInAlipayMessage: string;
   errorTitle: string;
@@ -108,6 +110,8 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   networkMessage: '与支付宝的连接中断了，请检查网络后重试。',
   upgradeTitle: '请升级支付宝',
   upgradeMessage: '当前支付宝版本过低，无法进行人脸验证。请升级到 10.1.32 或更高版本后重新打开本页面。',
+  noBridgeTitle: '暂时无法连接支付宝',
+  noBridgeMessage: '页面没有连接上支付宝的人脸验证服务，您的支付宝版本支持验证。请重新加载页面，或关闭后从支付宝中重新打开本页面。',
   openInAlipayTitle: '请在支付宝中打开',
   openInAlipayMessage: '人脸验证只能在支付宝 App 内完成。请用支付宝扫一扫或在支付宝中打开本页面。',
   errorTitle: '出了点问题',
@@ -161,6 +165,8 @@ export const PAGE_COPY_EN_US: PageCopy = {
   networkMessage: 'The connection to Alipay dropped. Check your network and try again.',
   upgradeTitle: 'Update Alipay',
   upgradeMessage: 'This Alipay version is too old for the face check. Update to 10.1.32 or later and open this page again.',
+  noBridgeTitle: 'Cannot reach Alipay',
+  noBridgeMessage: 'This page could not connect to Alipay\'s face check, although your Alipay version supports it. Reload the page, or close it and open it again from Alipay.',
   openInAlipayTitle: 'Open in Alipay',
   openInAlipayMessage: 'The face check only works inside the Alipay app. Scan or open this page in Alipay.',
   errorTitle: 'Something went wrong',

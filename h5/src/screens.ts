@@ -28,7 +28,7 @@ export type Screen =
   | { kind: 'error'; code: PageErrorCode };
 
 /** What a button on a screen does; the controller implements each one. */
-export type ScreenAction = OutcomeAction | 'reload';
+export type ScreenAction = OutcomeAction;
 
 export type Tone = 'success' | 'danger' | 'warning' | 'info';
 
@@ -71,6 +71,7 @@ const OUTCOME_WORDS: Readonly<Record<OutcomeCard, OutcomeWords>> = {
   'not-certified': { name: 'not-certified', tone: 'warning', title: 'notCertifiedTitle', message: 'notCertifiedMessage' },
   'bridge-error': { name: 'bridge-error', tone: 'danger', title: 'bridgeErrorTitle', message: 'bridgeErrorMessage' },
   upgrade: { name: 'upgrade', tone: 'warning', title: 'upgradeTitle', message: 'upgradeMessage' },
+  'no-bridge': { name: 'no-bridge', tone: 'warning', title: 'noBridgeTitle', message: 'noBridgeMessage' },
 };
 
 /** The words and buttons for every screen but the form and the busy indicator. */

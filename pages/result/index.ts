@@ -32,7 +32,7 @@ import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 export const VERIFY_PAGE = '/pages/verify/index';
 
 /** The policy's screens this page draws, plus waiting and a failed lookup. */
-export type ResultScreen = 'loading' | 'pending' | Exclude<OutcomeScreen, 'cancelled' | 'bridge-error' | 'upgrade'> | 'error';
+export type ResultScreen = 'loading' | 'pending' | Exclude<OutcomeScreen, 'cancelled' | 'bridge-error' | 'upgrade' | 'no-bridge'> | 'error';
 
 export interface ResultData {
   copy: ResultCopy;

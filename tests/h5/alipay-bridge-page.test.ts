@@ -277,6 +277,25 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     await outcomeScreen(page, 'passed').waitFor();
   });
 
+  it('says at page load, before anything is typed, when Alipay 10.1.32+ never provides the bridge, with a reload', async () => {
+    page = await suite.openPage({ userAgent: alipayUserAgent(SUPPORTED_ALIPAY_VERSION) });
+    await installFakeBridge(page, { present: false });
+    const api = await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO });
+    // A running fake clock, so the page's 10 s wait for the bridge can be skipped over.
+    await page.clock.install();
+    await page.goto(`${suite.server.baseUrl}/`);
+    await page.locator('#identity-form').waitFor();
+    await page.clock.fastForward(10_000);
+
+    const screen = outcomeScreen(page, 'no-bridge');
+    await screen.waitFor();
+    expect(await screen.getByRole('heading').textContent()).toBe(COPY.noBridgeTitle);
+    expect(await screen.textContent()).not.toContain(COPY.upgradeTitle);
+    expect(await screen.getByRole('button').allTextContents()).toEqual([COPY.actionReload]);
+    expect(api.requestsTo('POST', '/api/verifications')).toHaveLength(0);
+    await saveScreenshot(page, 'h5-no-bridge');
+  });
+
   it('shows the upgrade message on Alipay older than 10.1.32 and calls nothing', async () => {
     page = await suite.openPage({ userAgent: alipayUserAgent(OLD_ALIPAY_VERSION) });
     await installFakeBridge(page, { present: true });

@@ -1,5 +1,5 @@
 /** h5/src/screens.ts and copy.ts: every policy screen has words and labelled buttons, both locales complete. */
-import { CONFIRM_MODES, OutcomeAction, routeCertifyOutcome, routeVerificationStatus } from '../../utils/client-policy';
+import { CONFIRM_MODES, OutcomeAction, routeCertifyOutcome, routeMissingBridge, routeVerificationStatus } from '../../utils/client-policy';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
 import { describeScreen, labelAction, OutcomeCard, Screen } from '../../h5/src/screens';
@@ -26,6 +26,7 @@ describe('describeScreen on every screen the client policy routes to', () => {
   const statuses: VerificationStatus[] = ['PASSED', 'FAILED', 'EXPIRED', 'PENDING'];
   const routes = [
     ...outcomes.map(routeCertifyOutcome),
+    routeMissingBridge(),
     ...CONFIRM_MODES.flatMap((mode) => statuses.map((status) => routeVerificationStatus(status, mode, 99))),
   ];
 

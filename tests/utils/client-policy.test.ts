@@ -17,6 +17,7 @@ import {
   parseRetryAfterSeconds,
   readApiError,
   routeCertifyOutcome,
+  routeMissingBridge,
   routeRenewFailure,
   routeVerificationStatus,
 } from '../../utils/client-policy';
@@ -37,6 +38,12 @@ describe('routeCertifyOutcome: the face check answer', () => {
   ];
   it.each(rows)('%s', (_, outcome, route) => {
     expect(routeCertifyOutcome(outcome)).toEqual(route);
+  });
+});
+
+describe('routeMissingBridge', () => {
+  it('inside Alipay without a JS bridge: its own screen, with a reload', () => {
+    expect(routeMissingBridge()).toEqual({ next: 'show', screen: 'no-bridge', actions: ['reload'] });
   });
 });
 
