@@ -155,6 +155,42 @@ export function routeRenewFailure(code: string): RenewFailureRoute {
   return { next: 'stay' };
 }
 
+/** What kind of failure a code is, so each error screen gets a title that names it. */
+export type FailureKind =
+  /** No answer arrived: the network, or a timeout. */
+  | 'network'
+  /** Signing in with Alipay did not work, or the session ended. */
+  | 'sign-in'
+  /** Too many attempts: wait (Retry-After says how long). */
+  | 'rate-limited'
+  /** The verification is unknown, over, or was sent twice differently: only a new one helps. */
+  | 'verification-over'
+  /** Alipay did not answer, refused, or could not be confirmed. */
+  | 'alipay'
+  /** Anything else: our service. */
+  | 'service';
+
+const FAILURE_KINDS: Readonly<Record<string, FailureKind>> = {
+  NETWORK_ERROR: 'network',
+  REQUEST_TIMEOUT: 'network',
+  UNAUTHORIZED: 'sign-in',
+  AUTH_CODE_INVALID: 'sign-in',
+  AUTH_CODE_UNAVAILABLE: 'sign-in',
+  RATE_LIMITED: 'rate-limited',
+  NOT_FOUND: 'verification-over',
+  VERIFICATION_CLOSED: 'verification-over',
+  IDEMPOTENCY_MISMATCH: 'verification-over',
+  UPSTREAM_TIMEOUT: 'alipay',
+  UPSTREAM_UNAVAILABLE: 'alipay',
+  UPSTREAM_REJECTED: 'alipay',
+  UPSTREAM_UNVERIFIED: 'alipay',
+};
+
+/** The kind of failure `code` names; a code this build does not know is the service's. */
+export function classifyFailure(code: string): FailureKind {
+  return Object.prototype.hasOwnProperty.call(FAILURE_KINDS, code) ? FAILURE_KINDS[code] : 'service';
+}
+
 // ---------------------------------------------------------------- poll schedule
 
 /**

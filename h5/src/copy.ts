@@ -59,7 +59,12 @@ export interface PageCopy {
   noBridgeMessage: string;
   openInAlipayTitle: string;
   openInAlipayMessage: string;
-  errorTitle: string;
+  errorTitleNetwork: string;
+  errorTitleSignIn: string;
+  errorTitleRateLimited: string;
+  errorTitleVerificationOver: string;
+  errorTitleAlipay: string;
+  errorTitleService: string;
   certNoMaskedLabel: string;
   errorCodeLabel: string;
   alipayVersionLabel: string;
@@ -114,7 +119,12 @@ export const PAGE_COPY_ZH_CN: PageCopy = {
   noBridgeMessage: '页面没有连接上支付宝的人脸验证服务，您的支付宝版本支持验证。请重新加载页面，或关闭后从支付宝中重新打开本页面。',
   openInAlipayTitle: '请在支付宝中打开',
   openInAlipayMessage: '人脸验证只能在支付宝 App 内完成。请用支付宝扫一扫或在支付宝中打开本页面。',
-  errorTitle: '出了点问题',
+  errorTitleNetwork: '网络连接失败',
+  errorTitleSignIn: '支付宝登录未完成',
+  errorTitleRateLimited: '操作太频繁',
+  errorTitleVerificationOver: '这次验证已结束',
+  errorTitleAlipay: '支付宝暂时无法处理',
+  errorTitleService: '服务暂时出现问题',
   certNoMaskedLabel: '证件号码',
   errorCodeLabel: '错误码',
   alipayVersionLabel: '当前支付宝版本',
@@ -169,7 +179,12 @@ export const PAGE_COPY_EN_US: PageCopy = {
   noBridgeMessage: 'This page could not connect to Alipay\'s face check, although your Alipay version supports it. Reload the page, or close it and open it again from Alipay.',
   openInAlipayTitle: 'Open in Alipay',
   openInAlipayMessage: 'The face check only works inside the Alipay app. Scan or open this page in Alipay.',
-  errorTitle: 'Something went wrong',
+  errorTitleNetwork: 'No connection',
+  errorTitleSignIn: 'Signing in with Alipay did not finish',
+  errorTitleRateLimited: 'Too many attempts',
+  errorTitleVerificationOver: 'This verification has ended',
+  errorTitleAlipay: 'Alipay cannot handle this right now',
+  errorTitleService: 'Our service has a problem',
   certNoMaskedLabel: 'ID number',
   errorCodeLabel: 'Error code',
   alipayVersionLabel: 'Your Alipay version',

@@ -6,7 +6,7 @@
  * `switch` proves every screen has copy and every action a label.
  */
 import { VerificationView } from '../../utils/api-contract';
-import { OutcomeAction, OutcomeScreen } from '../../utils/client-policy';
+import { FailureKind, OutcomeAction, OutcomeScreen, classifyFailure } from '../../utils/client-policy';
 import { CopyBundle, PageCopy, PageErrorCode } from './copy';
 
 export type BusyReason = 'signing-in' | 'preparing' | 'waiting-for-alipay' | 'confirming';
@@ -74,6 +74,16 @@ const OUTCOME_WORDS: Readonly<Record<OutcomeCard, OutcomeWords>> = {
   'no-bridge': { name: 'no-bridge', tone: 'warning', title: 'noBridgeTitle', message: 'noBridgeMessage' },
 };
 
+/** Each error screen's title names its kind of failure (the code is shown beside it, for support). */
+const ERROR_TITLES: Readonly<Record<FailureKind, keyof PageCopy>> = {
+  network: 'errorTitleNetwork',
+  'sign-in': 'errorTitleSignIn',
+  'rate-limited': 'errorTitleRateLimited',
+  'verification-over': 'errorTitleVerificationOver',
+  alipay: 'errorTitleAlipay',
+  service: 'errorTitleService',
+};
+
 /** The words and buttons for every screen but the form and the busy indicator. */
 export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind: 'busy' }>, copy: CopyBundle): ScreenModel {
   const page = copy.page;
@@ -97,7 +107,7 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
       return {
         name: 'error',
         tone: 'danger',
-        title: page.errorTitle,
+        title: page[ERROR_TITLES[classifyFailure(screen.code)]],
         message: copy.errors[screen.code],
         errorCode: screen.code,
         actions: START_OVER_ERRORS.indexOf(screen.code) >= 0 ? ['start-over'] : ['reload'],

@@ -25,4 +25,18 @@ function buttonType(actions, name) {
   return actions[0] === name ? 'primary' : 'default';
 }
 
-export default { isScreen, isWaiting, waitingText, showMasked, hasAction, buttonType };
+// `errorKind` comes from the client policy's classifyFailure.
+var ERROR_TITLE_KEYS = {
+  network: 'errorTitleNetwork',
+  'sign-in': 'errorTitleSignIn',
+  'rate-limited': 'errorTitleRateLimited',
+  'verification-over': 'errorTitleVerificationOver',
+  alipay: 'errorTitleAlipay',
+  service: 'errorTitleService',
+};
+
+function errorTitle(copy, errorKind) {
+  return copy[ERROR_TITLE_KEYS[errorKind] || 'errorTitleService'];
+}
+
+export default { isScreen, isWaiting, waitingText, showMasked, hasAction, buttonType, errorTitle };

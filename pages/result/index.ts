@@ -16,11 +16,13 @@ import {
   ApiError,
   CONFIRM_MODES,
   ConfirmMode,
+  FailureKind,
   OutcomeAction,
   OutcomeScreen,
   routeCertifyOutcome,
   routeRenewFailure,
   routeVerificationStatus,
+  classifyFailure,
 } from '../../utils/client-policy';
 import { describeErrorCode } from '../../utils/error-messages';
 import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge';
@@ -32,7 +34,7 @@ import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 export const VERIFY_PAGE = '/pages/verify/index';
 
 /** The policy's screens this page draws, plus waiting and a failed lookup. */
-export type ResultScreen = 'loading' | 'pending' | Exclude<OutcomeScreen, 'cancelled' | 'bridge-error' | 'upgrade' | 'no-bridge'> | 'error';
+export type ResultScreen = 'loading' | 'pending' | Exclude<OutcomeScreen, 'cancelled' | 'upgrade' | 'no-bridge'> | 'error';
 
 export interface ResultData {
   copy: ResultCopy;
@@ -43,6 +45,9 @@ export interface ResultData {
   certNoMasked: string;
   /** The error screen's message, or why the last retry did not open on a retry screen. */
   message: string;
+  /** The error screen's kind of failure (its title) and code (shown small, for support); empty elsewhere. */
+  errorKind: FailureKind | '';
+  errorCode: string;
   /** A retry is under way: a new URL is being signed, or Alipay's check is open again. */
   retrying: boolean;
 }
@@ -76,7 +81,7 @@ interface ResultMethods {
 type ResultPage = { data: ResultData; setData(update: Partial<ResultData>): void } & ResultState & ResultMethods;
 
 function initialData(): ResultData {
-  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', actions: [], certNoMasked: '', message: '', retrying: false };
+  return { copy: RESULT_COPY_ZH_CN, screen: 'loading', actions: [], certNoMasked: '', message: '', errorKind: '', errorCode: '', retrying: false };
 }
 
 /** A failed lookup: ask again, or go back to the form. */
@@ -145,7 +150,7 @@ const options = {
       outcome = await startCertify({ certifyId: renewed.certifyId, url: renewed.url });
     } catch (error) {
       if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
-      this.setData({ retrying: false, screen: 'error', actions: ['back-to-form'], message: this.data.copy.bridgeError });
+      this.setData({ retrying: false, screen: 'bridge-error', actions: ['back-to-form'] });
       return;
     }
     this.setData({ retrying: false });
@@ -161,7 +166,7 @@ const options = {
         return;
       case 'forget':
         clearPendingVerificationId();
-        this.setData({ screen: 'error', actions: ['back-to-form'], message: describeErrorCode(code) });
+        this.showError(code);
         return;
       case 'stay':
         this.setData({ message: describeErrorCode(code) });
@@ -191,7 +196,7 @@ const options = {
       default:
         // A bridge failure or an unsupported client: this page cannot reopen the check.
         clearPendingVerificationId();
-        this.setData({ screen: 'error', actions: ['back-to-form'], message: this.data.copy.bridgeError });
+        this.setData({ screen: 'bridge-error', actions: ['back-to-form'] });
         return;
     }
   },
@@ -214,7 +219,7 @@ const options = {
     this.stopPolling();
     this.pollRun += 1;
     this.mode = mode;
-    this.setData({ screen: 'loading', actions: [], message: '' });
+    this.setData({ screen: 'loading', actions: [], message: '', errorKind: '', errorCode: '' });
     void this.pollStatus(this.pollRun, 1);
   },
 
@@ -255,7 +260,13 @@ const options = {
   },
 
   showError(this: ResultPage, code: string): void {
-    this.setData({ screen: 'error', actions: code === 'NOT_FOUND' ? ['back-to-form'] : ERROR_ACTIONS, message: describeErrorCode(code) });
+    this.setData({
+      screen: 'error',
+      actions: code === 'NOT_FOUND' ? ['back-to-form'] : ERROR_ACTIONS,
+      message: describeErrorCode(code),
+      errorKind: classifyFailure(code),
+      errorCode: code,
+    });
   },
 };
 

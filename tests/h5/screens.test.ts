@@ -87,6 +87,17 @@ describe('describeScreen on every screen the client policy routes to', () => {
 });
 
 describe('describeScreen on errors', () => {
+  it.each([
+    ['NETWORK_ERROR', PAGE_COPY_ZH_CN.errorTitleNetwork],
+    ['AUTH_CODE_INVALID', PAGE_COPY_ZH_CN.errorTitleSignIn],
+    ['RATE_LIMITED', PAGE_COPY_ZH_CN.errorTitleRateLimited],
+    ['VERIFICATION_CLOSED', PAGE_COPY_ZH_CN.errorTitleVerificationOver],
+    ['UPSTREAM_UNAVAILABLE', PAGE_COPY_ZH_CN.errorTitleAlipay],
+    ['INTERNAL_ERROR', PAGE_COPY_ZH_CN.errorTitleService],
+  ] as const)('titles %s by its kind of failure: %s, with the code as a support code', (code, title) => {
+    expect(describeScreen({ kind: 'error', code }, ZH)).toMatchObject({ title, errorCode: code });
+  });
+
   it('shows an error’s code and message, and starts over only when this verification is over', () => {
     expect(describeScreen({ kind: 'error', code: 'UPSTREAM_TIMEOUT' }, ZH)).toMatchObject({
       errorCode: 'UPSTREAM_TIMEOUT',

@@ -156,7 +156,13 @@ describe('polling PENDING', () => {
     const { query } = await verifyUntilResultPage(certifyAnswer('9000'));
     env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network error' } });
     const page = await env.mount(RESULT, query);
-    expect(page.data).toMatchObject({ screen: 'error', message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR });
+    expect(page.data).toMatchObject({
+      screen: 'error',
+      message: ERROR_MESSAGES_ZH_CN.NETWORK_ERROR,
+      errorKind: 'network',
+      errorCode: 'NETWORK_ERROR',
+      actions: ['refresh', 'back-to-form'],
+    });
     expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
     env.backend.statusScript[query.verificationId] = ['PASSED'];
     call(page, 'onRefreshTap');
@@ -228,6 +234,7 @@ describe('after a failed face check (4000)', () => {
     env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'USER_IS_NOT_CERTIFY' }));
     await call(page, 'onRetryCertifyTap');
     expect(page.data).toMatchObject({ screen: 'not-certified', actions: ['back-to-form'] });
+    expect(env.storage).toEqual({});
     expect(RESULT_COPY_ZH_CN.notCertified).toContain('实名认证');
   });
 });

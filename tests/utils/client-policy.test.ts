@@ -16,6 +16,7 @@ import {
   isVerificationView,
   parseRetryAfterSeconds,
   readApiError,
+  classifyFailure,
   routeCertifyOutcome,
   routeMissingBridge,
   routeRenewFailure,
@@ -101,6 +102,30 @@ describe('routeRenewFailure: a refused or lost certify-url request', () => {
     ['INTERNAL_ERROR', { next: 'stay' }],
   ])('%s → %j', (code, route) => {
     expect(routeRenewFailure(code)).toEqual(route);
+  });
+});
+
+describe('classifyFailure: the title of an error screen', () => {
+  it.each([
+    ['NETWORK_ERROR', 'network'],
+    ['REQUEST_TIMEOUT', 'network'],
+    ['UNAUTHORIZED', 'sign-in'],
+    ['AUTH_CODE_INVALID', 'sign-in'],
+    ['AUTH_CODE_UNAVAILABLE', 'sign-in'],
+    ['RATE_LIMITED', 'rate-limited'],
+    ['NOT_FOUND', 'verification-over'],
+    ['VERIFICATION_CLOSED', 'verification-over'],
+    ['IDEMPOTENCY_MISMATCH', 'verification-over'],
+    ['UPSTREAM_TIMEOUT', 'alipay'],
+    ['UPSTREAM_UNAVAILABLE', 'alipay'],
+    ['UPSTREAM_REJECTED', 'alipay'],
+    ['UPSTREAM_UNVERIFIED', 'alipay'],
+    ['INTERNAL_ERROR', 'service'],
+    ['BAD_RESPONSE', 'service'],
+    ['SOMETHING_NEW', 'service'],
+    ['constructor', 'service'],
+  ])('%s is a %s failure', (code, kind) => {
+    expect(classifyFailure(code)).toBe(kind);
   });
 });
 
