@@ -4,7 +4,8 @@
  *
  * - The outcome router: what Alipay's face check told the client (utils/certify-outcome.ts)
  *   and what the server's record says (`GET /api/verifications/:id`) → the screen to show and
- *   its actions, the first action being the main one.
+ *   its actions, the first action being the main one; where a refused certify-url request
+ *   leads; and which kind of failure an error code is (each error screen's title).
  * - The poll schedule while the server's record is still PENDING.
  * - The session expiry margin.
  * - The one client API error (`ApiError`) and the API client's response guards.
