@@ -74,6 +74,7 @@ describe('final states', () => {
     expect(env.storage[PENDING_VERIFICATION_KEY]).toBe(query.verificationId);
     const page = await env.mount(RESULT, query);
     expect(screens()).toEqual(['loading', 'passed']);
+    expect(page.data.actions).toEqual(['done']);
     expect(page.data.certNoMasked).toBe(maskCertNo(CERT_NO));
     expect(env.storage).toEqual({});
     call(page, 'onDoneTap');
@@ -91,7 +92,7 @@ describe('final states', () => {
     const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
     env.backend.statusScript[query.verificationId] = ['FAILED'];
     const page = await env.mount(RESULT, query);
-    expect(page.data.screen).toBe('failed');
+    expect(page.data).toMatchObject({ screen: 'failed', actions: ['start-over'] });
     call(page, 'onBackToFormTap');
     expect(env.argsOf('navigateBack')).toEqual([{ delta: 1 }]);
   });
@@ -100,7 +101,7 @@ describe('final states', () => {
     await launch();
     env.backend.statusScript['ver-resumed'] = ['EXPIRED'];
     const page = await env.mount(RESULT, { verificationId: 'ver-resumed' });
-    expect(page.data.screen).toBe('expired');
+    expect(page.data).toMatchObject({ screen: 'expired', actions: ['start-over'] });
     call(page, 'onBackToFormTap');
     expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
   });
@@ -250,7 +251,7 @@ describe('after 6002', () => {
     const { query, firstParam } = await verifyUntilResultPage(certifyAnswer('6002'));
     expect(query.retry).toBe('1');
     const page = await env.mount(RESULT, query);
-    expect(page.data).toMatchObject({ screen: 'network', message: '' });
+    expect(page.data).toMatchObject({ screen: 'network', actions: ['retry-certify', 'back-to-form'], message: '' });
     expect(env.backend.requestsTo('GET', `/api/verifications/${query.verificationId}`)).toHaveLength(1);
     env.clearTimeline();
 
