@@ -31,9 +31,21 @@ export interface CreateVerificationRequest {
   certType?: CertType;
   /** Alipay `biz_code`, from the server's allowlist; default `FACE`. */
   bizCode?: string;
+  /**
+   * `true` once the holder's guardian has read and agreed to a separate consent. Required
+   * when the holder is under 14 in Beijing time (from the number's birth date) and the server
+   * runs MINOR_POLICY=guardian-consent: without it, `400 GUARDIAN_CONSENT_REQUIRED`; with
+   * MINOR_POLICY=refuse, `400 CERT_NO_MINOR` whatever it says. Stored with the verification.
+   */
+  guardianConsent?: boolean;
 }
 
-/** `201` answer of `POST /api/verifications` */
+/**
+ * `201` answer of `POST /api/verifications` (a new verification), or `200` with `reused: true`
+ * when the same user already has a PENDING verification of the same name and ID number (and
+ * bizCode) whose certifyId lives long enough: that one comes back with a newly signed URL,
+ * without a new (paid) initialize and without counting against the rate limits.
+ */
 export interface CreateVerificationResponse {
   verificationId: string;
   certifyId: string;
@@ -41,6 +53,8 @@ export interface CreateVerificationResponse {
   url: string;
   /** ISO 8601: when the certifyId stops being usable (23 hours after initialize). */
   expiresAt: string;
+  /** Present, and `true`, only on a `200` that reused a live verification. */
+  reused?: true;
 }
 
 /**

@@ -41,6 +41,13 @@ export type ServerErrorCode =
    * status (`GET /api/verifications/:id`) instead.
    */
   | 'VERIFICATION_CLOSED'
+  /**
+   * 400 from `POST /api/verifications`: the ID number's holder is under 14 (Beijing time) and
+   * the request did not carry `guardianConsent: true` (MINOR_POLICY=guardian-consent).
+   */
+  | 'GUARDIAN_CONSENT_REQUIRED'
+  /** 400 from `POST /api/verifications`: the holder is under 14 and MINOR_POLICY=refuse. */
+  | 'CERT_NO_MINOR'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_REJECTED'

@@ -226,6 +226,33 @@ export function validateCertNo(raw: string, now: Date = new Date()): CertNoCheck
   return { ok: true, value: { certNo, certType: certTypeOf(certNo) } };
 }
 
+// ---------------------------------------------------------------- age
+
+/**
+ * Under this age, in completed years, personal information may be processed only with a
+ * guardian's consent (PIPL art. 28 and 31: a minor under 14 is a sensitive case).
+ */
+export const GUARDIAN_CONSENT_AGE = 14;
+
+/**
+ * The holder's age in completed years on today's date in Beijing (whatever the device's or
+ * host's time zone), from the birth date inside the number: digits 7 to 14 on every
+ * 18-character type this product accepts (resident ID card, the Hong Kong, Macau and Taiwan
+ * residence permits, the 2023 foreigner's permanent residence card). The birthday counts from
+ * 00:00 Beijing time; someone born on 29 February becomes a year older on 1 March in other
+ * years. Undefined when the number carries no valid, past birth date, so the caller skips the
+ * age check instead of guessing.
+ * @param certNo a canonical number (normalizeCertNo, or validateCertNo's value)
+ * @param now the clock
+ */
+export function ageInBeijing(certNo: string, now: Date = new Date()): number | undefined {
+  if (!/^\d{17}[\dX]$/.test(certNo) || !hasValidBirthDate(certNo, now)) return undefined;
+  const birth = certNo.slice(6, 14);
+  const today = beijingDateStamp(now);
+  const age = Number(today.slice(0, 4)) - Number(birth.slice(0, 4));
+  return today.slice(4) < birth.slice(4) ? age - 1 : age;
+}
+
 // ---------------------------------------------------------------- name
 
 /** Characters people type for the middle dot of minority and transliterated names. */

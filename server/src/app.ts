@@ -202,6 +202,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     queryRetries: config.queryRetries,
     initializeRetries: config.initializeRetries,
     queryCacheMs: config.queryCacheMs,
+    minorPolicy: config.minorPolicy,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
     audit: (entry: AuditEntry) => auditLog.info(entry, 'verification status changed'),
   });
