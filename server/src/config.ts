@@ -105,6 +105,12 @@ export interface ServerConfig {
   queryCacheMs: number;
   /** For holders under 14 (Beijing time): MINOR_POLICY, default guardian-consent. */
   minorPolicy: MinorPolicy;
+  /**
+   * H5_DONE_URL: where 完成 on the H5 page's verified screen sends the person (the merchant's
+   * return page), served to the page by `GET /api/client-config`. An absolute http(s) URL,
+   * https outside development. Default none: 完成 then starts a new verification on a clear form.
+   */
+  h5DoneUrl?: string;
   alipay: AlipayModeConfig | EmulatorModeConfig;
 }
 
@@ -527,6 +533,25 @@ function parseAlipayMode(env: Env, problems: string[]): AlipayModeConfig {
   };
 }
 
+/**
+ * H5_DONE_URL, or undefined when unset. The page sends a verified person there with
+ * `location.assign`, so it must be a web address (never `javascript:`), and https outside a
+ * developer's machine: a person who just proved who they are must not be handed to a page
+ * anyone on the network can rewrite.
+ */
+function readDoneUrl(env: Env, problems: string[]): string | undefined {
+  const raw = env.H5_DONE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const url = parseHttpUrl(raw, 'H5_DONE_URL', problems);
+  if (url === undefined) return undefined;
+  const nodeEnv = (env.NODE_ENV ?? '').trim().toLowerCase();
+  if (url.protocol !== 'https:' && !DEVELOPMENT_NODE_ENVS.has(nodeEnv)) {
+    problems.push(`H5_DONE_URL must be an https:// URL when NODE_ENV is ${nodeEnv}`);
+    return undefined;
+  }
+  return url.href;
+}
+
 /** DATA_DIR as configured, or `<repoRoot>/data`. */
 export function resolveDataDir(env: Env, repoRoot: string): string {
   return resolve(env.DATA_DIR || join(repoRoot, 'data'));
@@ -582,6 +607,7 @@ export function parseConfig(env: Env, repoRoot: string): ServerConfig {
     initializeRetries: readInteger(env, 'ALIPAY_INITIALIZE_RETRIES', 1, 0, problems),
     queryCacheMs: readInteger(env, 'QUERY_CACHE_MS', 1000, 0, problems),
     minorPolicy: readMinorPolicy(env, problems),
+    h5DoneUrl: readDoneUrl(env, problems),
     alipay,
   };
   if (problems.length > 0) throw new ConfigError(problems);

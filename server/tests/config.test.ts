@@ -54,6 +54,14 @@ const APP_KEY_PKCS1 = appKey.export({ type: 'pkcs1', format: 'pem' }).toString()
 const APP_KEY_PKCS8 = appKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const APP_PUBLIC_KEY = createPublicKey(appKey).export({ type: 'spki', format: 'pem' }).toString();
 const ALIPAY_PUBLIC_KEY = createPublicKey(fixture('alipayCertPublicKey_RSA2.crt')).export({ type: 'spki', format: 'pem' }).toString();
+/** The least real mode starts with (NODE_ENV=production refuses the emulator). */
+const REAL_MODE_MINIMUM: Env = {
+  ALIPAY_MODE: 'alipay',
+  ALIPAY_APP_ID: '2021000000000000',
+  ALIPAY_PRIVATE_KEY: APP_KEY_PKCS1,
+  ALIPAY_PUBLIC_KEY: ALIPAY_PUBLIC_KEY,
+  ID_HMAC_PEPPER: PEPPER,
+};
 
 let scratch: string;
 let filesWritten = 0;
@@ -115,6 +123,30 @@ describe('parseConfig', () => {
     for (const wrong of ['Refuse', 'guardian_consent', 'allow']) {
       expect(problemsOf({ MINOR_POLICY: wrong })).toEqual(['MINOR_POLICY must be guardian-consent or refuse']);
     }
+  });
+
+  describe('H5_DONE_URL (where 完成 on the H5 page\'s verified screen goes)', () => {
+    it('is unset by default', () => {
+      expect(parseConfig({}, REPO).h5DoneUrl).toBeUndefined();
+      expect(parseConfig({ H5_DONE_URL: '' }, REPO).h5DoneUrl).toBeUndefined();
+    });
+
+    it('takes an absolute https URL anywhere, and http on a developer\'s machine', () => {
+      expect(parseConfig({ H5_DONE_URL: 'https://merchant.example/after-verify?from=id' }, REPO).h5DoneUrl).toBe('https://merchant.example/after-verify?from=id');
+      expect(parseConfig({ H5_DONE_URL: 'http://127.0.0.1:8080/done', NODE_ENV: 'development' }, REPO).h5DoneUrl).toBe('http://127.0.0.1:8080/done');
+      const real = { ...REAL_MODE_MINIMUM, H5_DONE_URL: 'https://merchant.example/done', NODE_ENV: 'production' };
+      expect(parseConfig(real, REPO).h5DoneUrl).toBe('https://merchant.example/done');
+    });
+
+    it('refuses http outside development', () => {
+      expect(problemsOf({ ...REAL_MODE_MINIMUM, H5_DONE_URL: 'http://merchant.example/done', NODE_ENV: 'production' })).toEqual([
+        'H5_DONE_URL must be an https:// URL when NODE_ENV is production',
+      ]);
+    });
+
+    it.each(['/done', 'merchant.example/done', 'javascript:alert(1)', 'alipays://platformapi/startapp?appId=1'])('refuses %s: not an absolute web address', (value) => {
+      expect(problemsOf({ H5_DONE_URL: value })).toEqual(['H5_DONE_URL must be an http:// or https:// URL']);
+    });
   });
 
   it('refuses a short pepper', () => {
