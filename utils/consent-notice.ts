@@ -39,3 +39,138 @@ export const CONSENT_SUMMARY_ZH_CN =
 
 export const CONSENT_SUMMARY_EN_US =
   'We collect your name and ID number only to confirm your identity. They are sent to Alipay for face verification. After the request we keep no raw data, only a keyed hash and the masked number (e.g. 110***********002X).';
+
+/** The languages the notice is written in; zh-CN is shown unless English is asked for. */
+export type ConsentLanguage = 'zh-CN' | 'en-US';
+
+export const CONSENT_LANGUAGES: readonly ConsentLanguage[] = ['zh-CN', 'en-US'];
+
+/**
+ * The notice as one plain text, exactly as it is hashed into its version and served by
+ * `GET /api/consent-notice`: the short notice beside the checkbox, then the full notice's
+ * title and each heading with its paragraph, separated by blank lines. Any change to a word
+ * of either changes the text, hence the version, hence what the server accepts.
+ */
+export function consentNoticeText(summary: string, notice: ConsentNotice): string {
+  return [
+    summary,
+    notice.title,
+    `${notice.whatHeading}\n${notice.what}`,
+    `${notice.whyHeading}\n${notice.why}`,
+    `${notice.whoHeading}\n${notice.who}`,
+    `${notice.keepHeading}\n${notice.keep}`,
+    `${notice.rightsHeading}\n${notice.rights}`,
+  ].join('\n\n');
+}
+
+/** The current notice's plain text per language (see consentNoticeText). */
+export const CONSENT_TEXTS: Readonly<Record<ConsentLanguage, string>> = {
+  'zh-CN': consentNoticeText(CONSENT_SUMMARY_ZH_CN, CONSENT_NOTICE_ZH_CN),
+  'en-US': consentNoticeText(CONSENT_SUMMARY_EN_US, CONSENT_NOTICE_EN_US),
+};
+
+/** UTF-8 bytes of a string (TextEncoder is not on every mini-program base library). */
+function utf8Bytes(text: string): number[] {
+  const bytes: number[] = [];
+  for (let index = 0; index < text.length; index += 1) {
+    let code = text.charCodeAt(index);
+    const next = text.charCodeAt(index + 1);
+    if (code >= 0xd800 && code < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+      index += 1;
+    }
+    if (code < 0x80) bytes.push(code);
+    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+    else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+    else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+  }
+  return bytes;
+}
+
+const SHA256_K: readonly number[] = [
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+function rotr(value: number, bits: number): number {
+  return (value >>> bits) | (value << (32 - bits));
+}
+
+/**
+ * SHA-256 of the UTF-8 text, as lowercase hex (FIPS 180-4). Written out because the three
+ * places that need it agree only on plain code: the mini-program has no crypto module, and
+ * WebCrypto is asynchronous and absent from some web views.
+ * @see https://csrc.nist.gov/pubs/fips/180-4/upd1/final
+ */
+export function sha256Hex(text: string): string {
+  const bytes = utf8Bytes(text);
+  const bitLength = bytes.length * 8;
+  bytes.push(0x80);
+  while (bytes.length % 64 !== 56) bytes.push(0);
+  // Texts here are far below 2^32 bits, so the length's upper word is zero.
+  bytes.push(0, 0, 0, 0, bitLength >>> 24, (bitLength >>> 16) & 255, (bitLength >>> 8) & 255, bitLength & 255);
+  const hash = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+  const w: number[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 64) {
+    for (let i = 0; i < 64; i += 1) {
+      if (i < 16) {
+        const at = offset + i * 4;
+        w[i] = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+      } else {
+        const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+        const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+        w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+      }
+    }
+    let a = hash[0];
+    let b = hash[1];
+    let c = hash[2];
+    let d = hash[3];
+    let e = hash[4];
+    let f = hash[5];
+    let g = hash[6];
+    let h = hash[7];
+    for (let i = 0; i < 64; i += 1) {
+      const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + SHA256_K[i] + w[i]) | 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      h = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    const round = [a, b, c, d, e, f, g, h];
+    for (let i = 0; i < 8; i += 1) hash[i] = (hash[i] + round[i]) | 0;
+  }
+  return hash.map((word) => ('0000000' + (word >>> 0).toString(16)).slice(-8)).join('');
+}
+
+/**
+ * A notice's version: the first 16 hex characters of the SHA-256 of its exact text. The
+ * server, the mini-program and the H5 page all compute it with this one function, so the
+ * version a client sends names precisely the words it showed.
+ */
+export function consentVersion(text: string): string {
+  return sha256Hex(text).slice(0, 16);
+}
+
+/** What a client shows and the version it sends: the built-in notice, or the server's newer one. */
+export interface ConsentNoticeVersion {
+  version: string;
+  text: string;
+}
+
+/** The built-in notice in `language`, with its version. */
+export function builtInConsentNotice(language: ConsentLanguage): ConsentNoticeVersion {
+  const text = CONSENT_TEXTS[language];
+  return { version: consentVersion(text), text };
+}
