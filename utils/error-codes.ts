@@ -48,6 +48,16 @@ export type ServerErrorCode =
   | 'GUARDIAN_CONSENT_REQUIRED'
   /** 400 from `POST /api/verifications`: the holder is under 14 and MINOR_POLICY=refuse. */
   | 'CERT_NO_MINOR'
+  /**
+   * 400 from `POST /api/verifications`: no `consentVersion`, so no record of which data notice
+   * the person agreed to. Refused before any Alipay call.
+   */
+  | 'CONSENT_REQUIRED'
+  /**
+   * 409 from `POST /api/verifications`: `consentVersion` names a notice this server no longer
+   * shows (its text changed). Show the current one (`GET /api/consent-notice`) and ask again.
+   */
+  | 'CONSENT_OUTDATED'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_REJECTED'
