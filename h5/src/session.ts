@@ -1,8 +1,9 @@
 /**
  * Signing in with Alipay's auth_base OAuth redirect, and what the page keeps between
  * page loads, all in sessionStorage (gone with the tab): the backend's session token, the
- * OAuth state of a redirect under way, and the id of the verification in progress.
- * A person's name and ID number are never stored anywhere.
+ * OAuth state of a redirect under way, the id of the verification in progress, and the id of
+ * the last settled one (so a reload shows its result, not an empty form, until the person
+ * starts over). A person's name and ID number are never stored anywhere.
  *
  * @see https://opendocs.alipay.com/open/284/web (auth_base: publicAppAuthorize.htm, redirect_uri, auth_code)
  * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (what the backend does with the auth_code)
@@ -45,6 +46,7 @@ export function readOAuthReturn(href: string): OAuthReturn {
 
 const SESSION_KEY = 'identity-verify.session';
 const PENDING_KEY = 'identity-verify.pending-verification';
+const SETTLED_KEY = 'identity-verify.settled-verification';
 const OAUTH_STATE_KEY = 'identity-verify.oauth-state';
 
 /** The backend session the page holds. */
@@ -72,6 +74,10 @@ export interface SessionStore {
   readPendingVerificationId(): string | null;
   savePendingVerificationId(verificationId: string): void;
   clearPendingVerificationId(): void;
+  /** The verification whose final result (PASSED, FAILED, EXPIRED) is on display, for a reload. */
+  readSettledVerificationId(): string | null;
+  saveSettledVerificationId(verificationId: string): void;
+  clearSettledVerificationId(): void;
 }
 
 /** Builds the store. Storage failures (private mode, quota) degrade to "nothing stored". */
@@ -126,6 +132,15 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     },
     clearPendingVerificationId() {
       write(PENDING_KEY, null);
+    },
+    readSettledVerificationId() {
+      return read(SETTLED_KEY);
+    },
+    saveSettledVerificationId(verificationId) {
+      write(SETTLED_KEY, verificationId);
+    },
+    clearSettledVerificationId() {
+      write(SETTLED_KEY, null);
     },
   };
 }

@@ -70,20 +70,25 @@ describe('createSessionStore', () => {
     expect(store.takeOAuthState()).toBeNull();
   });
 
-  it('stores only the token, the OAuth state and the pending verification id', () => {
+  it('stores only the token, the OAuth state and the pending and settled verification ids', () => {
     const storage = memoryStorage();
     const store = createSessionStore({ storage, now: () => NOW });
     store.saveSession({ token: 't', expiresAt: new Date(NOW + 3_600_000).toISOString() });
     store.saveOAuthState('s');
     store.savePendingVerificationId('v1');
+    store.saveSettledVerificationId('v0');
     expect(Array.from({ length: storage.length }, (_, index) => storage.key(index)).sort()).toEqual([
       'identity-verify.oauth-state',
       'identity-verify.pending-verification',
       'identity-verify.session',
+      'identity-verify.settled-verification',
     ]);
     expect(store.readPendingVerificationId()).toBe('v1');
     store.clearPendingVerificationId();
     expect(store.readPendingVerificationId()).toBeNull();
+    expect(store.readSettledVerificationId()).toBe('v0');
+    store.clearSettledVerificationId();
+    expect(store.readSettledVerificationId()).toBeNull();
   });
 
   it('degrades to "nothing stored" when storage throws (disabled or full)', () => {
@@ -102,6 +107,7 @@ describe('createSessionStore', () => {
     expect(() => store.saveSession({ token: 't', expiresAt: new Date(NOW + 3_600_000).toISOString() })).not.toThrow();
     expect(store.readSession()).toBeNull();
     expect(store.readPendingVerificationId()).toBeNull();
+    expect(store.readSettledVerificationId()).toBeNull();
     expect(store.takeOAuthState()).toBeNull();
   });
 });
