@@ -46,8 +46,10 @@ export interface MiniEnv {
   storage: Record<string, unknown>;
   /** Answers for open-certify, used in order; when empty the call hangs. */
   certifyScripts: CertifyScript[];
-  /** Stack depth getCurrentPages() reports. */
+  /** Stack depth getCurrentPages() reports, when pageStack is not set. */
   pageStackDepth: number;
+  /** Routes of the pages getCurrentPages() reports, bottom first (e.g. `pages/home/index`); overrides pageStackDepth. */
+  pageStack: string[] | null;
   appOptions: Record<string, unknown> | null;
   pageOptions: Record<string, Record<string, unknown>>;
   /** Names of my.* calls, in order, optionally only those listed. */
@@ -57,8 +59,11 @@ export interface MiniEnv {
   setDataCalls(page?: string): Record<string, unknown>[];
   /** Forgets the timeline so a test looks only at what follows. */
   clearTimeline(): void;
-  /** Loads app.ts (optional) and page modules in one fresh module registry. */
-  boot(modules: { app?: boolean; pages: string[] }): void;
+  /**
+   * Loads app.ts (optional) and page modules in one fresh module registry; `config` replaces
+   * exports of config/index.ts for them (e.g. a DONE_PAGE).
+   */
+  boot(modules: { app?: boolean; pages: string[]; config?: Record<string, unknown> }): void;
   launch(): Promise<void>;
   mount(page: string, query?: Record<string, string>): Promise<PageInstance>;
   /** Restores the globals this env replaced. */
@@ -123,6 +128,7 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
     storage,
     certifyScripts: [],
     pageStackDepth: 1,
+    pageStack: null,
     appOptions: null,
     pageOptions: {},
     myCalls(only) {
@@ -145,13 +151,19 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
       timeline.length = 0;
     },
     boot(modules) {
-      jest.isolateModules(() => {
-        if (modules.app) jest.requireActual('../../app');
-        modules.pages.forEach((page) => {
-          currentPath = page;
-          jest.requireActual(`../../${page}`);
+      const overrides = modules.config;
+      if (overrides) jest.doMock('../../config/index', () => ({ ...jest.requireActual<object>('../../config/index'), ...overrides }));
+      try {
+        jest.isolateModules(() => {
+          if (modules.app) jest.requireActual('../../app');
+          modules.pages.forEach((page) => {
+            currentPath = page;
+            jest.requireActual(`../../${page}`);
+          });
         });
-      });
+      } finally {
+        if (overrides) jest.dontMock('../../config/index');
+      }
     },
     async launch() {
       const onLaunch = env.appOptions && (env.appOptions.onLaunch as ((launchOptions: unknown) => void) | undefined);
@@ -267,6 +279,9 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
     navigateBack(arg: unknown) {
       record('navigateBack', arg);
     },
+    redirectTo(arg: { url: string }) {
+      record('redirectTo', arg);
+    },
     reLaunch(arg: { url: string }) {
       record('reLaunch', arg);
     },
@@ -295,7 +310,7 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
     env.pageOptions[currentPath] = pageOptions;
   };
   holder.getApp = () => appInstance;
-  holder.getCurrentPages = () => new Array(env.pageStackDepth).fill({});
+  holder.getCurrentPages = () => (env.pageStack ? env.pageStack.map((route) => ({ route })) : new Array(env.pageStackDepth).fill({ route: '' }));
   return env;
 }
 
