@@ -147,7 +147,17 @@ function isCreatedVerification(answer) {
   }
 }
 
-function createRequestFactory(tokens, nextIdentity) {
+/** The version of the server's zh-CN data notice, which every verification request consents to, as a client's does. */
+async function readConsentVersion(serverUrl) {
+  const response = await fetch(new URL('/api/consent-notice?lang=zh-CN', serverUrl));
+  const body = await response.json();
+  if (response.status !== 200 || typeof body.version !== 'string') {
+    throw new Error(`GET /api/consent-notice answered ${response.status} ${body?.error?.code ?? ''}`);
+  }
+  return body.version;
+}
+
+function createRequestFactory(tokens, nextIdentity, consentVersion) {
   let turn = 0;
   return () => {
     const token = tokens[turn % tokens.length];
@@ -156,7 +166,7 @@ function createRequestFactory(tokens, nextIdentity) {
       method: 'POST',
       path: '/api/verifications',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
-      body: JSON.stringify(nextIdentity()),
+      body: JSON.stringify({ ...nextIdentity(), consentVersion }),
     };
   };
 }
@@ -256,7 +266,7 @@ async function main() {
     log(`bench: creating ${settings.sessions} sessions`);
     const tokens = await createSessions(stack.serverUrl, Math.max(settings.sessions, 1));
     const nextIdentity = createIdentitySequence(await loadTestIdentities());
-    const nextRequest = createRequestFactory(tokens, nextIdentity);
+    const nextRequest = createRequestFactory(tokens, nextIdentity, await readConsentVersion(stack.serverUrl));
 
     log('bench: warming up');
     await driveLoad({

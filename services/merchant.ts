@@ -4,8 +4,9 @@
  * the same ones the H5 page uses, so a wrong backend fails here as BAD_RESPONSE instead of as an
  * undefined deep inside a page.
  */
-import { CertifyUrlResponse, CreateSessionResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
-import { ApiError, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
+import { CertifyUrlResponse, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
+import { ApiError, isConsentNoticeResponse, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
+import { ConsentLanguage } from '../utils/consent-notice';
 import { request } from '../platform/request';
 
 /** The body when it passes `isValid`, else BAD_RESPONSE. */
@@ -18,6 +19,17 @@ function checked<T>(body: unknown, isValid: (value: unknown) => value is T): T {
 export async function createSession(authCode: string): Promise<CreateSessionResponse> {
   const body = await request<unknown>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false });
   return checked(body, isCreateSessionResponse);
+}
+
+/**
+ * `GET /api/consent-notice`: the data notice the server accepts consent to now. Asked only
+ * after a `409 CONSENT_OUTDATED`: until then the page shows the built-in notice
+ * (utils/consent-notice.ts), which is the server's unless the server changed first. An answer
+ * whose version is not the hash of its text fails as BAD_RESPONSE.
+ */
+export async function getConsentNotice(language: ConsentLanguage): Promise<ConsentNoticeResponse> {
+  const body = await request<unknown>({ method: 'GET', path: `/api/consent-notice?lang=${language}`, authenticated: false });
+  return checked(body, isConsentNoticeResponse);
 }
 
 /**

@@ -3,6 +3,7 @@
  * mini-program's services/merchant.ts and the H5 page's client all name these, so a
  * change to the contract fails type-checking on every side at once.
  */
+import { ConsentLanguage } from './consent-notice';
 import { ApiErrorCode } from './error-codes';
 import { CertType } from './identity';
 
@@ -38,6 +39,15 @@ export interface CreateVerificationRequest {
    * MINOR_POLICY=refuse, `400 CERT_NO_MINOR` whatever it says. Stored with the verification.
    */
   guardianConsent?: boolean;
+  /**
+   * The version of the data notice the person read and agreed to: `consentVersion(text)` of
+   * utils/consent-notice.ts over the text shown (the built-in one, or the one from
+   * `GET /api/consent-notice`). Missing: `400 CONSENT_REQUIRED`; not a version of the
+   * server's current notice in any language: `409 CONSENT_OUTDATED`. Both are refused before
+   * any Alipay call, reuse or rate-limit counting. Stored with the verification, with the
+   * time the server received it.
+   */
+  consentVersion: string;
 }
 
 /**
@@ -64,6 +74,19 @@ export interface CreateVerificationResponse {
  * VERIFICATION_CLOSED` once the verification has a final status or its certifyId expired.
  */
 export type CertifyUrlResponse = CreateVerificationResponse;
+
+/**
+ * `200` answer of `GET /api/consent-notice` (no auth; `?lang=zh-CN|en-US`, else the first
+ * supported language of `Accept-Language`, else zh-CN): the data notice the server accepts
+ * consent to, in one language.
+ */
+export interface ConsentNoticeResponse {
+  language: ConsentLanguage;
+  /** `consentVersion(text)`: the first 16 hex characters of the SHA-256 of `text`. */
+  version: string;
+  /** The notice as plain text, paragraphs separated by blank lines (consentNoticeText). */
+  text: string;
+}
 
 /** `200` answer of `GET /api/verifications/:verificationId` (Bearer) */
 export interface VerificationView {
@@ -95,4 +118,10 @@ export interface ClientConfig {
   appId: string;
   /** Alipay's auth_base OAuth page; the H5 page adds app_id, scope and redirect_uri. */
   oauthAuthorizeUrl: string;
+  /**
+   * Where 完成 on the verified screen sends the person: the merchant's return page (the server's
+   * H5_DONE_URL, an absolute http(s) URL). Absent when none is configured; 完成 then starts a new
+   * verification (the client policy's routeDone).
+   */
+  doneUrl?: string;
 }

@@ -6,8 +6,11 @@
  *   and what the server's record says (`GET /api/verifications/:id`) → the screen to show and
  *   its actions, the first action being the main one; where a refused certify-url request
  *   leads; and which kind of failure an error code is (each error screen's title).
+ * - Where 完成 on the verified screen leads (back to the page that opened the verification, the
+ *   configured target, or a new verification).
  * - The poll schedule while the server's record is still PENDING.
  * - The session expiry margin.
+ * - Where a refused form submit leads (a changed data notice: show it and ask for consent again).
  * - The one client API error (`ApiError`) and the API client's response guards.
  *
  * Pure and platform-free: no `my`, `window` or `document` (eslint.config.mjs enforces it).
@@ -15,8 +18,9 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the server's proof the router trusts)
  * @see https://help.aliyun.com/document_detail/144545.html (startBizService('open-certify') resultStatus values)
  */
-import { ClientConfig, CreateSessionResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from './api-contract';
+import { ClientConfig, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from './api-contract';
 import { CertifyOutcome } from './certify-outcome';
+import { CONSENT_LANGUAGES, ConsentLanguage, consentVersion } from './consent-notice';
 import { ErrorCode } from './error-codes';
 
 // ---------------------------------------------------------------- outcome router
@@ -156,6 +160,22 @@ export function routeRenewFailure(code: string): RenewFailureRoute {
   return { next: 'stay' };
 }
 
+/** What to do when `POST /api/verifications` (the form's submit) is refused or lost. */
+export type CreateFailureRoute =
+  /**
+   * The notice the person agreed to is not the server's (CONSENT_OUTDATED), or no agreement
+   * was sent (CONSENT_REQUIRED): fetch the server's notice (`GET /api/consent-notice`), show
+   * it, clear the consent box and ask again, with the inputs kept. Nothing was spent.
+   */
+  | { next: 'reconsent' }
+  /** Anything else: stay on the form with the inputs kept and say why. */
+  | { next: 'stay' };
+
+export function routeCreateFailure(code: string): CreateFailureRoute {
+  if (code === 'CONSENT_OUTDATED' || code === 'CONSENT_REQUIRED') return { next: 'reconsent' };
+  return { next: 'stay' };
+}
+
 /** What kind of failure a code is, so each error screen gets a title that names it. */
 export type FailureKind =
   /** No answer arrived: the network, or a timeout. */
@@ -190,6 +210,39 @@ const FAILURE_KINDS: Readonly<Record<string, FailureKind>> = {
 /** The kind of failure `code` names; a code this build does not know is the service's. */
 export function classifyFailure(code: string): FailureKind {
   return Object.prototype.hasOwnProperty.call(FAILURE_KINDS, code) ? FAILURE_KINDS[code] : 'service';
+}
+
+// ---------------------------------------------------------------- done
+
+/** Where 完成 (the `done` action of the verified screen) leads. */
+export type DoneRoute =
+  /** Back to the page that opened the verification, leaving the verification's `delta` pages. */
+  | { next: 'back'; delta: number }
+  /** The configured target: the merchant's return URL (H5) or a page of the mini-program. */
+  | { next: 'open'; target: string }
+  /** Nowhere to return to: a new verification on a clear form. */
+  | { next: 'restart' };
+
+export interface DoneContext {
+  /**
+   * How many pages to go back to reach the page that opened the verification; 0 when there is
+   * none, or the surface cannot tell (the H5 page's history also holds the sign-in redirect and
+   * Alipay's pages, so it never goes back).
+   */
+  returnDelta: number;
+  /** The configured target, '' when none. */
+  target: string;
+}
+
+/**
+ * Where 完成 leads: the page that opened the verification knows what comes next, so it wins;
+ * else the configured target (the verification was the entry, e.g. a link or a scan); else a
+ * new verification, never the form the person just filled in.
+ */
+export function routeDone(context: DoneContext): DoneRoute {
+  if (context.returnDelta > 0) return { next: 'back', delta: context.returnDelta };
+  if (context.target !== '') return { next: 'open', target: context.target };
+  return { next: 'restart' };
 }
 
 // ---------------------------------------------------------------- poll schedule
@@ -295,12 +348,25 @@ export function isCreateVerificationResponse(body: unknown): body is CreateVerif
   return hasStrings(body, ['verificationId', 'certifyId', 'url', 'expiresAt']);
 }
 
+/** `GET /api/consent-notice` 200, whose version is the one its text hashes to (so a client sends the version of what it shows). */
+export function isConsentNoticeResponse(body: unknown): body is ConsentNoticeResponse {
+  return (
+    hasStrings(body, ['language', 'version', 'text']) &&
+    CONSENT_LANGUAGES.indexOf(body.language as ConsentLanguage) >= 0 &&
+    consentVersion(body.text) === body.version
+  );
+}
+
 /** `GET /api/verifications/:id` 200, with a status this build knows. */
 export function isVerificationView(body: unknown): body is VerificationView {
   return hasStrings(body, ['verificationId', 'status', 'certNoMasked', 'updatedAt']) && VERIFICATION_STATUSES.indexOf(body.status as VerificationStatus) >= 0;
 }
 
-/** `GET /api/client-config` 200. */
+/** `GET /api/client-config` 200; a `doneUrl`, when there is one, is a web address (the page navigates to it). */
 export function isClientConfig(body: unknown): body is ClientConfig {
-  return hasStrings(body, ['mode', 'appId', 'oauthAuthorizeUrl']) && (body.mode === 'emulator' || body.mode === 'alipay');
+  return (
+    hasStrings(body, ['mode', 'appId', 'oauthAuthorizeUrl']) &&
+    (body.mode === 'emulator' || body.mode === 'alipay') &&
+    (body.doneUrl === undefined || (typeof body.doneUrl === 'string' && /^https?:\/\//i.test(body.doneUrl)))
+  );
 }

@@ -8,6 +8,7 @@
 import {
   CertifyUrlResponse,
   ClientConfig,
+  ConsentNoticeResponse,
   CreateSessionResponse,
   CreateVerificationRequest,
   CreateVerificationResponse,
@@ -16,11 +17,13 @@ import {
 import {
   ApiError,
   isClientConfig,
+  isConsentNoticeResponse,
   isCreateSessionResponse,
   isCreateVerificationResponse,
   isVerificationView,
   readApiError,
 } from '../../utils/client-policy';
+import { ConsentLanguage } from '../../utils/consent-notice';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -36,6 +39,8 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** The backend client the page uses. */
 export interface ApiClient {
   getClientConfig(): Promise<ClientConfig>;
+  /** The data notice the server accepts consent to now (asked after a 409 CONSENT_OUTDATED). */
+  getConsentNotice(language: ConsentLanguage): Promise<ConsentNoticeResponse>;
   createSession(authCode: string): Promise<CreateSessionResponse>;
   createVerification(token: string, request: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse>;
   getVerification(token: string, verificationId: string): Promise<VerificationView>;
@@ -87,6 +92,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   return {
     getClientConfig: () => send('/api/client-config', { method: 'GET' }, isClientConfig),
+    getConsentNotice: (language) => send(`/api/consent-notice?lang=${language}`, { method: 'GET' }, isConsentNoticeResponse),
     createSession: (authCode) =>
       send(
         '/api/sessions',

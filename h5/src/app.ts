@@ -5,7 +5,10 @@
  * Inside Alipay it calls startBizService('open-certify') through the JS bridge. In a
  * plain browser against the emulator it opens the certify URL (the emulator's
  * verification page), which comes back to this page through return_url; the id of the
- * verification in progress is the only thing carried across (sessionStorage).
+ * verification in progress is the only thing carried across (sessionStorage). Once its result is
+ * final, its id is kept instead, so a reload shows that result again until the person starts
+ * over; 完成 leads where the client policy's routeDone says (the merchant's H5_DONE_URL, served
+ * as the client config's doneUrl, else a new verification).
  *
  * Which screen follows which answer, how long PENDING is polled and which actions each screen
  * offers are the client policy's (utils/client-policy.ts), shared with the mini-program; this
@@ -18,11 +21,14 @@
 import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
+import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
 import {
   ApiError,
   ConfirmMode,
   OutcomeRoute,
   routeCertifyOutcome,
+  routeCreateFailure,
+  routeDone,
   routeMissingBridge,
   routeRenewFailure,
   routeVerificationStatus,
@@ -69,6 +75,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
   let submitting = false;
   let idempotencyKey: string | null = null;
   let lastPendingMode: ConfirmMode = 'once';
+  /**
+   * The notice the form shows, whose version a submission sends as `consentVersion`: the
+   * built-in one in the page's language, until the server says it shows a newer one.
+   */
+  let consentNotice: ConsentNoticeVersion = builtInConsentNotice(copy.locale);
   /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
   let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
 
@@ -167,6 +178,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
           lastPendingMode = mode;
         } else {
           store.clearPendingVerificationId();
+          // Only the id, so a reload shows this result again; never the name or number.
+          store.saveSettledVerificationId(verificationId);
           // The result is final: the name and number have no further use on this page.
           view.clearForm();
         }
@@ -175,7 +188,10 @@ export async function startApp(deps: AppDeps): Promise<void> {
       }
     } catch (error) {
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return signInAgain();
-      if (error instanceof ApiError && error.code === 'NOT_FOUND') store.clearPendingVerificationId();
+      if (error instanceof ApiError && error.code === 'NOT_FOUND') {
+        store.clearPendingVerificationId();
+        store.clearSettledVerificationId();
+      }
       view.show({ kind: 'error', code: toPageErrorCode(error) });
     }
   }
@@ -241,6 +257,23 @@ export async function startApp(deps: AppDeps): Promise<void> {
     view.showFormError(copy.errors[toPageErrorCode(error)]);
   }
 
+  /**
+   * The server accepts consent to another notice than the one shown (CONSENT_OUTDATED): show
+   * the server's in place of the built-in one, untick the box so the person agrees to it, and
+   * send its version next time. The inputs stay. If it cannot be fetched, say why instead; the
+   * next submit asks again.
+   */
+  async function askConsentAgain(refusal: unknown): Promise<void> {
+    try {
+      const notice = await api.getConsentNotice(copy.locale);
+      consentNotice = { version: notice.version, text: notice.text };
+      view.showUpdatedConsent(notice.text);
+      view.showFormError(copy.errors[toPageErrorCode(refusal)]);
+    } catch (error) {
+      view.showFormError(copy.errors[toPageErrorCode(error)]);
+    }
+  }
+
   async function submit(input: FormInput): Promise<void> {
     if (submitting) return;
     const check = validateIdentity({ certName: input.certName, certNo: input.certNo }, deps.now());
@@ -263,7 +296,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
       }
       view.show({ kind: 'busy', reason: 'preparing' });
       if (!idempotencyKey) idempotencyKey = deps.createUuid();
-      const created = await api.createVerification(token, { certName: check.value.certName, certNo: check.value.certNo }, idempotencyKey);
+      const created = await api.createVerification(
+        token,
+        { certName: check.value.certName, certNo: check.value.certNo, consentVersion: consentNotice.version },
+        idempotencyKey,
+      );
       idempotencyKey = null;
       store.savePendingVerificationId(created.verificationId);
       if (bridge) {
@@ -274,9 +311,35 @@ export async function startApp(deps: AppDeps): Promise<void> {
     } catch (error) {
       if (error instanceof ApiError && error.code === 'UNAUTHORIZED') signInAgain();
       else showSubmitError(error);
+      if (error instanceof ApiError && routeCreateFailure(error.code).next === 'reconsent') {
+        // A refusal of this consent is final: the next submission is a new one.
+        idempotencyKey = null;
+        await askConsentAgain(error);
+      }
     } finally {
       submitting = false;
       view.setSubmitting(false);
+    }
+  }
+
+  /** 完成 on the verified screen: where the client policy's routeDone says. */
+  function finish(): void {
+    // This page's history also holds the sign-in redirect and Alipay's pages: it never goes back.
+    const next = routeDone({ returnDelta: 0, target: config && config.doneUrl ? config.doneUrl : '' });
+    retryTarget = null;
+    // Leaving ends this verification: the tab opened here again starts a new one.
+    store.clearPendingVerificationId();
+    store.clearSettledVerificationId();
+    switch (next.next) {
+      case 'open':
+        host.location.assign(next.target);
+        return;
+      case 'back':
+        host.history.go(-next.delta);
+        return;
+      case 'restart':
+        view.show({ kind: 'form' });
+        return;
     }
   }
 
@@ -295,10 +358,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
       case 'start-over':
         retryTarget = null;
         store.clearPendingVerificationId();
+        store.clearSettledVerificationId();
         view.show({ kind: 'form' });
         return;
       case 'done':
-        // Never offered yet (see screens.ts): there is no return URL to go to.
+        finish();
         return;
       case 'reload':
         host.location.reload();
@@ -332,8 +396,9 @@ export async function startApp(deps: AppDeps): Promise<void> {
     view.show({ kind: 'error', code: toPageErrorCode(error) });
     return;
   }
-  const pendingId = store.readPendingVerificationId();
-  if (pendingId) await confirm(pendingId, 'once');
+  // A verification in progress first; else the last settled one, whose result a reload shows again.
+  const shownId = store.readPendingVerificationId() ?? store.readSettledVerificationId();
+  if (shownId) await confirm(shownId, 'once');
   else view.show({ kind: 'form' });
   if (bridgeAtLoad) {
     void bridgeAtLoad.then((bridge) => {

@@ -27,6 +27,12 @@ export interface PageView {
   show(screen: Screen): void;
   showFieldErrors(errors: IdentityFieldErrors, consentMissing: boolean): void;
   showFormError(message: string): void;
+  /**
+   * Replaces the built-in notice with the server's newer one (its plain text: paragraphs split
+   * by blank lines, a heading on the first line of a paragraph that has more), opens it and
+   * unticks the consent box, so the person reads and agrees to what the server now shows.
+   */
+  showUpdatedConsent(text: string): void;
   setSubmitting(submitting: boolean): void;
   clearForm(): void;
 }
@@ -62,6 +68,25 @@ function fillConsentNotice(document: Document, copy: CopyBundle): void {
     const text = document.createElement('p');
     text.textContent = copy.consentNotice[section[1]];
     full.append(title, text);
+  });
+}
+
+/** The server's plain-text notice in place of the built-in one, as text nodes only. */
+function fillConsentText(document: Document, text: string): void {
+  const paragraphs = text.split('\n\n');
+  byId<HTMLElement>(document, 'consent-summary').textContent = paragraphs[0];
+  const full = byId<HTMLElement>(document, 'consent-full');
+  full.textContent = '';
+  paragraphs.slice(1).forEach((paragraph) => {
+    const lines = paragraph.split('\n');
+    if (lines.length > 1) {
+      const title = document.createElement('h3');
+      title.textContent = lines[0];
+      full.append(title);
+    }
+    const body = document.createElement('p');
+    body.textContent = lines.slice(lines.length > 1 ? 1 : 0).join('\n');
+    full.append(body);
   });
 }
 
@@ -170,6 +195,12 @@ export function createPageView(document: Document, copy: CopyBundle, handlers: V
     },
     showFormError(message) {
       formError.textContent = message;
+    },
+    showUpdatedConsent(text) {
+      fillConsentText(document, text);
+      const details = byId<HTMLElement>(document, 'consent-full').closest('details');
+      if (details) details.open = true;
+      consent.checked = false;
     },
     setSubmitting(submitting) {
       submit.disabled = submitting;

@@ -10,14 +10,15 @@
  */
 import debounce from 'lodash/debounce';
 import { CertifyOutcome, UnsupportedReason } from '../../utils/certify-outcome';
-import { ApiError, ConfirmMode, routeCertifyOutcome } from '../../utils/client-policy';
+import { ApiError, ConfirmMode, routeCertifyOutcome, routeCreateFailure } from '../../utils/client-policy';
+import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
 import { describeErrorCode, isRetryableCode } from '../../utils/error-messages';
 import { ValidIdentity, maskCertNo, validateCertName, validateCertNo, validateIdentity } from '../../utils/identity';
 import { createUuidV4 } from '../../utils/uuid';
 import { MIN_ALIPAY_VERSION, CertifyBridgeError, checkCertifySupport, startCertify } from '../../platform/certify-bridge';
 import { CheckboxChangeEvent, InputEvent } from '../../platform/mini-events';
 import { clearPendingVerificationId, savePendingVerificationId } from '../../platform/pending-verification';
-import { createVerification } from '../../services/merchant';
+import { createVerification, getConsentNotice } from '../../services/merchant';
 import { takeResumeVerification } from '../../services/resume';
 import { UPGRADE_MESSAGES_ZH_CN, VERIFY_COPY_ZH_CN, VerifyCopy } from './copy';
 
@@ -44,12 +45,19 @@ export interface VerifyData {
   notice: string;
   /** Non-empty when this Alipay client cannot verify: the upgrade message. */
   upgradeMessage: string;
+  /**
+   * The server's newer data notice, in full, shown above the consent box after a 409
+   * CONSENT_OUTDATED; empty while the built-in notice (utils/consent-notice.ts) is current.
+   */
+  consentUpdate: string;
 }
 
 /** Instance state that is not rendered. */
 interface VerifyState {
   /** The last submission that got no answer, so a retry of it reuses its Idempotency-Key. */
   unansweredSubmission: { identity: ValidIdentity; idempotencyKey: string } | null;
+  /** The notice the page shows, whose version a submission sends as `consentVersion`. */
+  consentNotice: ConsentNoticeVersion;
 }
 
 interface VerifyMethods {
@@ -62,6 +70,7 @@ interface VerifyMethods {
   onSubmitTap(): void;
   submitVerification(): Promise<void>;
   showOutcome(outcome: CertifyOutcome, verificationId: string): void;
+  askConsentAgain(): Promise<void>;
   idempotencyKeyFor(identity: ValidIdentity): string;
   refreshCanSubmit(update: Partial<VerifyData>): void;
 }
@@ -85,6 +94,7 @@ function initialData(): VerifyData {
     certNoMasked: '',
     notice: '',
     upgradeMessage: '',
+    consentUpdate: '',
   };
 }
 
@@ -108,6 +118,7 @@ const options = {
 
   onLoad(this: VerifyPage): void {
     this.unansweredSubmission = null;
+    this.consentNotice = builtInConsentNotice('zh-CN');
     const resumeId = takeResumeVerification();
     if (resumeId) openResultPage(resumeId, 'poll');
     void checkCertifySupport().then((support) => {
@@ -185,7 +196,7 @@ const options = {
 
     let created;
     try {
-      created = await createVerification(identity, idempotencyKey);
+      created = await createVerification({ ...identity, consentVersion: this.consentNotice.version }, idempotencyKey);
     } catch (error) {
       const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
       // Only a lost answer keeps the key: a refusal means this exact submission will not succeed.
@@ -194,6 +205,7 @@ const options = {
       if (code.indexOf('CERT_NAME_') === 0) update.certNameError = describeErrorCode(code);
       if (code.indexOf('CERT_NO_') === 0 || code === 'CERT_TYPE_MISMATCH') update.certNoError = describeErrorCode(code);
       this.setData(update);
+      if (routeCreateFailure(code).next === 'reconsent') await this.askConsentAgain();
       return;
     }
     this.unansweredSubmission = null;
@@ -210,6 +222,22 @@ const options = {
       return;
     }
     this.showOutcome(outcome, created.verificationId);
+  },
+
+  /**
+   * The server accepts consent to another notice than the one shown (CONSENT_OUTDATED): show
+   * the server's, untick the box so the person agrees to it, and send its version next time.
+   * The inputs stay. If the notice cannot be fetched, say why; the next submit asks again.
+   */
+  async askConsentAgain(this: VerifyPage): Promise<void> {
+    try {
+      const notice = await getConsentNotice('zh-CN');
+      this.consentNotice = { version: notice.version, text: notice.text };
+      this.refreshCanSubmit({ consent: false, consentUpdate: notice.text });
+    } catch (error) {
+      const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+      this.refreshCanSubmit({ consent: false, notice: describeErrorCode(code) });
+    }
   },
 
   /** Follows the client policy's route for the face check's answer (utils/client-policy.ts). */

@@ -39,10 +39,14 @@ const first17="110101"+"19800101"+String(Math.floor(Math.random()*1000)).padStar
 let s=0;for(let i=0;i<17;i+=1)s+=Number(first17[i])*w[i];
 process.stdout.write(first17+"10X98765432"[s%11]);')
 
+step "GET /api/consent-notice"
+consent_version=$(curl -fsS "$BASE_URL/api/consent-notice?lang=zh-CN" | json version)
+echo "version=$consent_version"
+
 step "POST /api/verifications"
 created=$(curl -fsS -X POST "$BASE_URL/api/verifications" -H 'content-type: application/json' \
   -H "authorization: Bearer $token" -H "idempotency-key: walk-$(date +%s%N)" \
-  -d "{\"certName\":\"测试甲\",\"certNo\":\"$cert_no\"}")
+  -d "{\"certName\":\"测试甲\",\"certNo\":\"$cert_no\",\"consentVersion\":\"$consent_version\"}")
 verification_id=$(printf '%s' "$created" | json verificationId)
 certify_id=$(printf '%s' "$created" | json certifyId)
 certify_url=$(printf '%s' "$created" | json url)

@@ -154,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     };
     clientConfig = { mode: 'emulator', appId: keys.appId, oauthAuthorizeUrl: `${emulatorBase}/emulator/oauth2/publicAppAuthorize.htm` };
   }
+  if (config.h5DoneUrl !== undefined) clientConfig.doneUrl = config.h5DoneUrl;
   let alipay: AlipayGateway;
   if (options.alipay) {
     alipay = options.alipay;

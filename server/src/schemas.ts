@@ -7,6 +7,7 @@
  * Plain objects rather than TypeBox builders: typebox 1.x ships as ES modules only, which
  * jest 30 cannot load on Node 20, and the schemas are small enough to read as JSON.
  */
+import { CONSENT_LANGUAGES } from '../../utils/consent-notice';
 import { CERT_TYPES } from '../../utils/identity';
 
 const isoDateTime = { type: 'string', format: 'date-time' } as const;
@@ -50,6 +51,12 @@ export const CreateVerificationBody = {
       type: 'boolean',
       description: 'true once the guardian of a holder under 14 (Beijing time) has agreed; required then with MINOR_POLICY=guardian-consent',
     },
+    // Not in `required`: a missing one is refused as CONSENT_REQUIRED, by name, not as VALIDATION_FAILED.
+    consentVersion: {
+      type: 'string',
+      maxLength: 64,
+      description: 'The version of the data notice the person agreed to (GET /api/consent-notice); missing: 400 CONSENT_REQUIRED, not current: 409 CONSENT_OUTDATED',
+    },
   },
 } as const;
 
@@ -74,6 +81,28 @@ export const CreateVerificationReply = {
   },
 } as const;
 
+export const ConsentNoticeQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    lang: {
+      type: 'string',
+      enum: [...CONSENT_LANGUAGES],
+      description: 'The notice\'s language; without it, the first supported one in Accept-Language (en* → en-US, zh* → zh-CN), else zh-CN',
+    },
+  },
+} as const;
+
+export const ConsentNoticeReply = {
+  type: 'object',
+  required: ['language', 'version', 'text'],
+  properties: {
+    language: { type: 'string', enum: [...CONSENT_LANGUAGES] },
+    version: { type: 'string', pattern: '^[0-9a-f]{16}$', description: 'The first 16 hex characters of the SHA-256 of text (UTF-8); send it as consentVersion' },
+    text: { type: 'string', description: 'The notice as plain text, paragraphs separated by blank lines' },
+  },
+} as const;
+
 export const VerificationParams = {
   type: 'object',
   required: ['verificationId'],
@@ -95,7 +124,12 @@ export const VerificationReply = {
 export const ClientConfigReply = {
   type: 'object',
   required: ['mode', 'appId', 'oauthAuthorizeUrl'],
-  properties: { mode: { type: 'string', enum: ['emulator', 'alipay'] }, appId: { type: 'string' }, oauthAuthorizeUrl: { type: 'string' } },
+  properties: {
+    mode: { type: 'string', enum: ['emulator', 'alipay'] },
+    appId: { type: 'string' },
+    oauthAuthorizeUrl: { type: 'string' },
+    doneUrl: { type: 'string', format: 'uri', description: 'Where 完成 on the verified screen goes (H5_DONE_URL); absent when none is configured' },
+  },
 } as const;
 
 export const HealthReply = {

@@ -14,7 +14,7 @@ import { UpstreamError } from '../src/alipay/upstream-error';
 import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
-import { capturedLogLines, captureStream, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
+import { capturedLogLines, captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
 import { freePort, send } from './support/http';
 
 const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
@@ -70,7 +70,7 @@ describe('emulator mode, embedded (npm start)', () => {
     const { token } = session.json<{ token: string }>();
     const authorization = { authorization: `Bearer ${token}` };
 
-    const created = await send(baseUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: person });
+    const created = await send(baseUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: { ...person, consentVersion: CURRENT_CONSENT_VERSION } });
     expect(created.statusCode).toBe(201);
     const { url, verificationId } = created.json<CreateVerificationResponse>();
     expect(url.startsWith(`${baseUrl}/emulator/gateway.do?`)).toBe(true);
@@ -137,7 +137,7 @@ describe('emulator mode, embedded (npm start)', () => {
     const openapi = (await send(baseUrl, { url: '/openapi.json' })).json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/api/client-config', '/healthz']),
+      expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/api/client-config', '/api/consent-notice', '/healthz']),
     );
     expect(openapi.paths['/api/verifications'].post).toMatchObject({ security: [{ bearerAuth: [] }] });
     // The reuse answer (200, reused: true) and the guardian's consent are in the document.
@@ -185,7 +185,7 @@ describe('real mode', () => {
       method: 'POST',
       url: '/api/verifications',
       headers: { authorization: `Bearer ${session.json<{ token: string }>().token}` },
-      payload: person,
+      payload: { ...person, consentVersion: CURRENT_CONSENT_VERSION },
     });
     expect(created.statusCode).toBe(201);
     expect(new URL(created.json<CreateVerificationResponse>().url).searchParams.get('app_auth_token')).toBe('isv-token-1');

@@ -14,7 +14,7 @@ import { AlipayGateway, CertifyInitializeInput } from '../src/alipay/alipay-clie
 import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
-import { captureStream, TEST_PEPPER, testKeys } from './support/harness';
+import { captureStream, CURRENT_CONSENT_VERSION, TEST_PEPPER, testKeys } from './support/harness';
 import { send } from './support/http';
 
 let app: FastifyInstance;
@@ -73,7 +73,7 @@ it('accepts every valid ID number of every type, sending the type it implies to 
         method: 'POST',
         url: '/api/verifications',
         headers: { authorization: `Bearer ${user}` },
-        payload: { certName, certNo, guardianConsent: true },
+        payload: { certName, certNo, guardianConsent: true, consentVersion: CURRENT_CONSENT_VERSION },
       });
       expect(response.statusCode).toBe(201);
       const sent = initialized[initialized.length - 1];

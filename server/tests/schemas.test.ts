@@ -4,6 +4,7 @@
  */
 import {
   ClientConfig,
+  ConsentNoticeResponse,
   CreateSessionRequest,
   CreateSessionResponse,
   CreateVerificationRequest,
@@ -12,6 +13,7 @@ import {
 } from '../../utils/api-contract';
 import {
   ClientConfigReply,
+  ConsentNoticeReply,
   CreateSessionBody,
   CreateSessionReply,
   CreateVerificationBody,
@@ -22,10 +24,11 @@ import {
 const contractFields = {
   CreateSessionRequest: { authCode: true } satisfies Record<keyof CreateSessionRequest, true>,
   CreateSessionResponse: { token: true, expiresAt: true } satisfies Record<keyof CreateSessionResponse, true>,
-  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true, guardianConsent: true } satisfies Record<keyof CreateVerificationRequest, true>,
+  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true, guardianConsent: true, consentVersion: true } satisfies Record<keyof CreateVerificationRequest, true>,
   CreateVerificationResponse: { verificationId: true, certifyId: true, url: true, expiresAt: true, reused: true } satisfies Record<keyof CreateVerificationResponse, true>,
   VerificationView: { verificationId: true, status: true, certNoMasked: true, updatedAt: true } satisfies Record<keyof VerificationView, true>,
-  ClientConfig: { mode: true, appId: true, oauthAuthorizeUrl: true } satisfies Record<keyof ClientConfig, true>,
+  ConsentNoticeResponse: { language: true, version: true, text: true } satisfies Record<keyof ConsentNoticeResponse, true>,
+  ClientConfig: { mode: true, appId: true, oauthAuthorizeUrl: true, doneUrl: true } satisfies Record<keyof ClientConfig, true>,
 };
 
 describe('schemas match the contract', () => {
@@ -35,6 +38,7 @@ describe('schemas match the contract', () => {
     ['CreateVerificationRequest', CreateVerificationBody],
     ['CreateVerificationResponse', CreateVerificationReply],
     ['VerificationView', VerificationReply],
+    ['ConsentNoticeResponse', ConsentNoticeReply],
     ['ClientConfig', ClientConfigReply],
   ] as const)('%s', (name, schema) => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(contractFields[name]).sort());

@@ -61,20 +61,28 @@ it('moves sessions, verifications and idempotency records stored before the name
   await repository.insertVerification(pendingVerification('old', { userId: 'uid:placeholder' }));
   await repository.close();
   // Roll the file back to what the release before 0002 wrote: bare user ids, and none of the
-  // migrations from 0002 on applied (0003 and 0004 undone too, as Kysely applies them in order).
+  // migrations from 0002 on applied (0003 to 0005 undone too, as Kysely applies them in order).
   const database = new Database(file);
   database.prepare("update verifications set user_id = '2088000000000009'").run();
   database.prepare("insert into sessions (token_hash, user_id, created_at, expires_at) values ('h', '2088000000000009', 1, 9999999999999)").run();
   database.prepare('drop index verifications_live').run();
   database.prepare('alter table verifications drop column identity_hmac').run();
   database.prepare('alter table verifications drop column guardian_consent').run();
+  database.prepare('alter table verifications drop column consent_version').run();
+  database.prepare('alter table verifications drop column consented_at').run();
   database.prepare("delete from kysely_migration where name >= '0002'").run();
   database.close();
 
   const migrated = await openSqliteRepository(file);
   try {
-    // 0003 and 0004 leave an old row unmatched for reuse and without a guardian's consent.
-    expect(await migrated.findVerification('old')).toMatchObject({ userId: 'uid:2088000000000009', identityHmac: null, guardianConsent: false });
+    // 0003 to 0005 leave an old row unmatched for reuse, without a guardian's consent or a consent record.
+    expect(await migrated.findVerification('old')).toMatchObject({
+      userId: 'uid:2088000000000009',
+      identityHmac: null,
+      guardianConsent: false,
+      consentVersion: null,
+      consentedAt: null,
+    });
     expect((await migrated.findSession('h'))?.userId).toBe('uid:2088000000000009');
   } finally {
     await migrated.close();

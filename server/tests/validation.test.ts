@@ -5,9 +5,9 @@
  */
 import { IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { makeCertNo, TEST_NAMES, withCheckCharacter } from '../../tests/support/identities';
-import { expectNoSecretsInLogs, Harness, startHarness } from './support/harness';
+import { CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, Harness, startHarness } from './support/harness';
 
-const valid = { certName: TEST_NAMES[2], certNo: makeCertNo(401) };
+const valid = { certName: TEST_NAMES[2], certNo: makeCertNo(401), consentVersion: CURRENT_CONSENT_VERSION };
 const wrongCheck = (() => {
   const number = makeCertNo(402);
   const last = number.charAt(17) === '0' ? '1' : '0';

@@ -1,6 +1,7 @@
 /** h5/src/api-client.ts: requests as the contract says, and every failure as the client policy's coded ApiError. */
 import { createApiClient, FetchLike } from '../../h5/src/api-client';
 import { ApiError } from '../../utils/client-policy';
+import { builtInConsentNotice } from '../../utils/consent-notice';
 import { createUuidV4 } from '../../h5/src/random-id';
 
 interface Sent {
@@ -28,12 +29,23 @@ describe('createApiClient', () => {
   it('posts a verification with the bearer token, the idempotency key and a JSON body', async () => {
     const fake = fakeFetch(() => jsonResponse(201, CREATED));
     const api = createApiClient({ fetch: fake.fetch });
-    await expect(api.createVerification('tok', { certName: '测试甲', certNo: '11010119900307002X' }, 'key-1')).resolves.toEqual(CREATED);
+    const body = { certName: '测试甲', certNo: '11010119900307002X', consentVersion: '0123456789abcdef' };
+    await expect(api.createVerification('tok', body, 'key-1')).resolves.toEqual(CREATED);
     const [{ input, init }] = fake.sent;
     expect(input).toBe('/api/verifications');
     expect(init.method).toBe('POST');
     expect(init.headers).toMatchObject({ Authorization: 'Bearer tok', 'Idempotency-Key': 'key-1', 'Content-Type': 'application/json' });
-    expect(JSON.parse(init.body as string)).toEqual({ certName: '测试甲', certNo: '11010119900307002X' });
+    expect(JSON.parse(init.body as string)).toEqual(body);
+  });
+
+  it('asks for the consent notice in a language, and refuses one whose version is not the hash of its text', async () => {
+    const notice = { language: 'en-US', ...builtInConsentNotice('en-US') };
+    const fake = fakeFetch(() => jsonResponse(200, notice));
+    await expect(createApiClient({ fetch: fake.fetch }).getConsentNotice('en-US')).resolves.toEqual(notice);
+    expect(fake.sent[0].input).toBe('/api/consent-notice?lang=en-US');
+    expect(fake.sent[0].init.method).toBe('GET');
+    const forged = fakeFetch(() => jsonResponse(200, { ...notice, text: `${notice.text} ` }));
+    await expect(createApiClient({ fetch: forged.fetch }).getConsentNotice('en-US')).rejects.toMatchObject({ code: 'BAD_RESPONSE', status: 200 });
   });
 
   it('encodes the verification id into the path', async () => {

@@ -6,7 +6,7 @@
  */
 import { Page } from 'playwright-core';
 import { makeCertNo, makeCertNoEndingInX, TEST_NAMES } from '../support/identities';
-import { CONSENT_NOTICE_ZH_CN, CONSENT_SUMMARY_ZH_CN } from '../../utils/consent-notice';
+import { builtInConsentNotice, CONSENT_NOTICE_ZH_CN, CONSENT_SUMMARY_ZH_CN, CONSENT_TEXTS, consentVersion } from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { PAGE_COPY_EN_US, ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
 import { PHONE_VIEWPORT, saveScreenshot } from './support/browser';
@@ -95,7 +95,33 @@ describe('H5 form', () => {
     await fillAndSubmit(page, { certName: ` ${CERT_NAME} `, certNo: typed, consent: true });
 
     await page.waitForURL(api.created.url);
-    expect(api.requestsTo('POST', '/api/verifications').map((request) => request.body)).toEqual([{ certName: CERT_NAME, certNo: canonical }]);
+    // consentVersion names the notice the page showed: the built-in zh-CN one.
+    expect(api.requestsTo('POST', '/api/verifications').map((request) => request.body)).toEqual([
+      { certName: CERT_NAME, certNo: canonical, consentVersion: builtInConsentNotice('zh-CN').version },
+    ]);
+  });
+
+  it('409 CONSENT_OUTDATED: shows the server\'s new notice, unticks consent, keeps the inputs, then sends the new version', async () => {
+    const newText = `${CONSENT_TEXTS['zh-CN']}\n\n联系我们\nprivacy@example.com`;
+    const api = await openForm({ api: { consentNotice: { version: consentVersion(newText), text: newText } } });
+    await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
+
+    await page.locator('#form-error').getByText(ERROR_MESSAGES_ZH_CN.CONSENT_OUTDATED).waitFor();
+    const full = page.locator('#consent-full');
+    await full.getByText('privacy@example.com').waitFor();
+    expect(await full.isVisible()).toBe(true);
+    expect(await full.locator('h3').last().textContent()).toBe('联系我们');
+    expect(await page.getByLabel(COPY.consentLabel).isChecked()).toBe(false);
+    expect(await nameField().inputValue()).toBe(CERT_NAME);
+    expect(await certNoField().inputValue()).toBe(CERT_NO);
+    expect(api.requestsTo('GET', '/api/consent-notice').map((request) => request.path)).toEqual(['/api/consent-notice?lang=zh-CN']);
+    await saveScreenshot(page, 'h5-form-consent-outdated');
+
+    await page.getByLabel(COPY.consentLabel).setChecked(true);
+    await page.getByRole('button', { name: COPY.submit }).click();
+    await page.waitForURL(api.created.url);
+    const sent = api.requestsTo('POST', '/api/verifications').map((request) => (request.body as { consentVersion: string }).consentVersion);
+    expect(sent).toEqual([builtInConsentNotice('zh-CN').version, consentVersion(newText)]);
   });
 
   it('shows the server refusal of a field beside that field, with the inputs kept', async () => {
@@ -157,5 +183,17 @@ describe('H5 form', () => {
     await name.fill('');
     await page.getByRole('button', { name: PAGE_COPY_EN_US.submit }).click();
     expect(await page.locator('#cert-name-error').textContent()).toBe(IDENTITY_MESSAGES_EN_US.CERT_NAME_REQUIRED);
+  });
+
+  it('sends the version of the en-US notice from a page shown in English', async () => {
+    const api = await openForm({ locale: 'en-US' });
+    await page.getByLabel(PAGE_COPY_EN_US.nameLabel, { exact: true }).fill(CERT_NAME);
+    await page.getByLabel(PAGE_COPY_EN_US.certNoLabel, { exact: true }).fill(CERT_NO);
+    await page.getByLabel(PAGE_COPY_EN_US.consentLabel).setChecked(true);
+    await page.getByRole('button', { name: PAGE_COPY_EN_US.submit }).click();
+    await page.waitForURL(api.created.url);
+    expect(api.requestsTo('POST', '/api/verifications').map((request) => request.body)).toEqual([
+      { certName: CERT_NAME, certNo: CERT_NO, consentVersion: builtInConsentNotice('en-US').version },
+    ]);
   });
 });

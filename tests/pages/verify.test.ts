@@ -9,10 +9,13 @@ import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
+import { CONSENT_TEXTS, consentVersion } from '../../utils/consent-notice';
 
 const VERIFY = 'pages/verify/index';
 const NAME = TEST_NAMES[0];
 const CERT_NO = makeCertNo(42);
+/** The version of the zh-CN notice the form shows (utils/consent-notice.ts). */
+const CONSENT_VERSION = consentVersion(CONSENT_TEXTS['zh-CN']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let env: MiniEnv;
@@ -105,7 +108,7 @@ describe('the form', () => {
     fillForm(page, ` ${NAME} `, typed);
     env.certifyScripts.push(certifyAnswer('9000'));
     await tapSubmit(page);
-    expect(JSON.parse(requestArgs()[0].data)).toEqual({ certName: NAME, certNo, certType: 'IDENTITY_CARD' });
+    expect(JSON.parse(requestArgs()[0].data)).toEqual({ certName: NAME, certNo, certType: 'IDENTITY_CARD', consentVersion: CONSENT_VERSION });
   });
 
   it('opens the full notice from the consent link', async () => {
@@ -128,7 +131,8 @@ describe('the verify tap', () => {
     expect(request.url).toMatch(/\/api\/verifications$/);
     expect(request.headers.authorization).toBe('Bearer token-1');
     expect(request.headers['Idempotency-Key']).toMatch(UUID);
-    expect(JSON.parse(request.data)).toEqual({ certName: NAME, certNo: CERT_NO, certType: 'IDENTITY_CARD' });
+    // consentVersion names the notice the page showed: the built-in zh-CN one.
+    expect(JSON.parse(request.data)).toEqual({ certName: NAME, certNo: CERT_NO, certType: 'IDENTITY_CARD', consentVersion: CONSENT_VERSION });
 
     const [bridge] = env.argsOf('call') as Array<{ name: string; opt: { name: string; param: string } }>;
     expect(bridge.name).toBe('startBizService');
@@ -317,6 +321,34 @@ describe('backend failures', () => {
     expect(keys).toHaveLength(3);
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it('409 CONSENT_OUTDATED: shows the server\'s new notice, unticks consent, keeps the inputs, then sends the new version', async () => {
+    const page = await openForm();
+    fillForm(page);
+    const newText = `${CONSENT_TEXTS['zh-CN']}\n\n联系我们\nprivacy@example.com`;
+    env.backend.consentNotice = { version: consentVersion(newText), text: newText };
+    await tapSubmit(page);
+
+    const paths = requestArgs().map((request) => `${request.method} ${request.url.replace(/^https?:\/\/[^/]+/, '')}`);
+    expect(paths).toEqual(['POST /api/verifications', 'GET /api/consent-notice?lang=zh-CN']);
+    expect(page.data).toMatchObject({
+      certName: NAME,
+      certNo: CERT_NO,
+      consent: false,
+      canSubmit: false,
+      submitting: false,
+      consentUpdate: newText,
+      notice: ERROR_MESSAGES_ZH_CN.CONSENT_OUTDATED,
+    });
+    expect(env.myCalls(['call'])).toEqual([]);
+
+    await jest.advanceTimersByTimeAsync(1000);
+    call(page, 'onConsentChange', { detail: { value: true } });
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[2].data)).toMatchObject({ consentVersion: consentVersion(newText) });
+    expect(env.myCalls(['call'])).toEqual(['call']);
   });
 
   it('re-logs in silently once when the session expired, then opens the verification', async () => {

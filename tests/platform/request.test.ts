@@ -2,8 +2,12 @@
  * platform/request.ts: JSON, timeout, typed ApiError by server code, one silent re-login on 401.
  */
 import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
+import { builtInConsentNotice } from '../../utils/consent-notice';
 
 type RequestModule = typeof import('../../platform/request');
+
+/** The fake backend, like the server, refuses a verification without a current consentVersion. */
+const CONSENT_VERSION = builtInConsentNotice('zh-CN').version;
 
 let env: MiniEnv;
 let renewals: number;
@@ -45,13 +49,13 @@ describe('request', () => {
     const created = await request<{ verificationId: string }>({
       method: 'POST',
       path: '/api/verifications',
-      body: { certName: 'n', certNo: 'c' },
+      body: { certName: 'n', certNo: 'c', consentVersion: CONSENT_VERSION },
       headers: { 'Idempotency-Key': 'key-1' },
     });
     expect(created.verificationId).toMatch(/^ver-/);
     const sent = requestArgs()[1];
     expect(sent.headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer token-1', 'Idempotency-Key': 'key-1' });
-    expect(JSON.parse(sent.data as string)).toEqual({ certName: 'n', certNo: 'c' });
+    expect(JSON.parse(sent.data as string)).toEqual({ certName: 'n', certNo: 'c', consentVersion: CONSENT_VERSION });
     expect(sent.dataType).toBe('text');
   });
 
@@ -70,7 +74,7 @@ describe('request', () => {
 
   it('re-logs in once on a 401 and retries with the new token', async () => {
     const { request } = load('token-stale');
-    const created = await request<{ verificationId: string }>({ method: 'POST', path: '/api/verifications', body: { certNo: 'c' } });
+    const created = await request<{ verificationId: string }>({ method: 'POST', path: '/api/verifications', body: { certNo: 'c', consentVersion: CONSENT_VERSION } });
     expect(created.verificationId).toMatch(/^ver-/);
     expect(renewals).toBe(1);
     expect(requestArgs().map((sent) => sent.headers.authorization)).toEqual(['Bearer token-stale', undefined, 'Bearer token-1']);

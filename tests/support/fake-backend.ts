@@ -4,6 +4,7 @@
  * what it was asked. The real server is tested in server/tests through app.inject().
  */
 import { CertifyUrlResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
+import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
 import { maskCertNo } from '../../utils/identity';
 
 export interface RecordedRequest {
@@ -31,6 +32,11 @@ export class FakeBackend {
   readonly scripted: FakeAnswer[] = [];
   /** Statuses GET answers per verification, in order; the last one repeats. */
   readonly statusScript: Record<string, VerificationStatus[]> = {};
+  /**
+   * The notice this server shows (`GET /api/consent-notice`) and accepts consent to, as the
+   * real one does; a test sets another to play a server whose notice changed before the client.
+   */
+  consentNotice: ConsentNoticeVersion = builtInConsentNotice('zh-CN');
   private readonly tokens: string[] = [];
   private readonly byIdempotencyKey: Record<string, CreateVerificationResponse> = {};
   private readonly masked: Record<string, string> = {};
@@ -52,6 +58,9 @@ export class FakeBackend {
     const scripted = this.scripted.shift();
     if (scripted) return scripted;
     if (request.method === 'POST' && request.path === '/api/sessions') return this.createSession(request);
+    if (request.method === 'GET' && request.path.split('?')[0] === '/api/consent-notice') {
+      return { status: 200, body: { language: 'zh-CN', ...this.consentNotice } };
+    }
     if (!this.isAuthorized(request)) return { status: 401, body: { error: { code: 'UNAUTHORIZED', message: 'Sign in first' } } };
     if (request.method === 'POST' && request.path === '/api/verifications') return this.createVerification(request);
     const match = /^\/api\/verifications\/([^/]+)$/.exec(request.path);
@@ -80,8 +89,12 @@ export class FakeBackend {
   private createVerification(request: RecordedRequest): FakeAnswer {
     const key = request.headers['Idempotency-Key'];
     if (key && this.byIdempotencyKey[key]) return { status: 201, body: this.byIdempotencyKey[key] };
+    const body = request.body as { certNo: string; consentVersion?: string };
+    if (!body.consentVersion) return { status: 400, body: { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } } };
+    if (body.consentVersion !== this.consentNotice.version) {
+      return { status: 409, body: { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } } };
+    }
     this.counter += 1;
-    const body = request.body as { certNo: string };
     const created: CreateVerificationResponse = {
       verificationId: `ver-${this.counter}`,
       certifyId: `certify-${this.counter}`,

@@ -10,6 +10,7 @@ import {
   POLL_DELAYS_MS,
   SESSION_EXPIRY_MARGIN_MS,
   isClientConfig,
+  isConsentNoticeResponse,
   isCreateSessionResponse,
   isCreateVerificationResponse,
   isSessionUsable,
@@ -18,10 +19,13 @@ import {
   readApiError,
   classifyFailure,
   routeCertifyOutcome,
+  routeCreateFailure,
+  routeDone,
   routeMissingBridge,
   routeRenewFailure,
   routeVerificationStatus,
 } from '../../utils/client-policy';
+import { builtInConsentNotice } from '../../utils/consent-notice';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
 
@@ -105,6 +109,18 @@ describe('routeRenewFailure: a refused or lost certify-url request', () => {
   });
 });
 
+describe('routeCreateFailure: a refused or lost form submit', () => {
+  it.each([
+    ['CONSENT_OUTDATED', { next: 'reconsent' }],
+    ['CONSENT_REQUIRED', { next: 'reconsent' }],
+    ['CERT_NO_CHECKSUM', { next: 'stay' }],
+    ['RATE_LIMITED', { next: 'stay' }],
+    ['NETWORK_ERROR', { next: 'stay' }],
+  ])('%s → %j', (code, route) => {
+    expect(routeCreateFailure(code)).toEqual(route);
+  });
+});
+
 describe('classifyFailure: the title of an error screen', () => {
   it.each([
     ['NETWORK_ERROR', 'network'],
@@ -126,6 +142,20 @@ describe('classifyFailure: the title of an error screen', () => {
     ['constructor', 'service'],
   ])('%s is a %s failure', (code, kind) => {
     expect(classifyFailure(code)).toBe(kind);
+  });
+});
+
+describe('routeDone: where 完成 leads', () => {
+  it('goes back to the page that opened the verification first, even with a target configured', () => {
+    expect(routeDone({ returnDelta: 2, target: '/pages/home/index' })).toEqual({ next: 'back', delta: 2 });
+  });
+
+  it('opens the configured target when there is nothing to go back to', () => {
+    expect(routeDone({ returnDelta: 0, target: 'https://merchant.example/done' })).toEqual({ next: 'open', target: 'https://merchant.example/done' });
+  });
+
+  it('starts a new verification when there is neither', () => {
+    expect(routeDone({ returnDelta: 0, target: '' })).toEqual({ next: 'restart' });
   });
 });
 
@@ -214,5 +244,20 @@ describe('response guards', () => {
     expect(isCreateSessionResponse({ expiresAt: 'e' })).toBe(false);
     expect(isClientConfig({ mode: 'emulator', appId: 'a', oauthAuthorizeUrl: 'u' })).toBe(true);
     expect(isClientConfig({ mode: 'sandbox', appId: 'a', oauthAuthorizeUrl: 'u' })).toBe(false);
+  });
+
+  it('accepts a consent notice only in a language it knows and with the version its text hashes to', () => {
+    const notice = { language: 'zh-CN', ...builtInConsentNotice('zh-CN') };
+    expect(isConsentNoticeResponse(notice)).toBe(true);
+    expect(isConsentNoticeResponse({ ...notice, text: `${notice.text}。` })).toBe(false);
+    expect(isConsentNoticeResponse({ ...notice, language: 'fr-FR' })).toBe(false);
+    expect(isConsentNoticeResponse({ ...notice, version: undefined })).toBe(false);
+  });
+
+  it('accepts a client config\'s done URL only as a web address, which the page navigates to', () => {
+    const config = { mode: 'alipay', appId: 'a', oauthAuthorizeUrl: 'u' };
+    expect(isClientConfig({ ...config, doneUrl: 'https://merchant.example/done' })).toBe(true);
+    expect(isClientConfig({ ...config, doneUrl: 'javascript:alert(1)' })).toBe(false);
+    expect(isClientConfig({ ...config, doneUrl: 42 })).toBe(false);
   });
 });

@@ -16,6 +16,7 @@ import {
   VerificationStatus,
   VerificationView,
 } from '../../../utils/api-contract';
+import { CONSENT_LANGUAGES, builtInConsentNotice } from '../../../utils/consent-notice';
 import { ageInBeijing, GUARDIAN_CONSENT_AGE, maskCertNo, validateIdentity, ValidIdentity } from '../../../utils/identity';
 import { AlipayGateway, CertifyQueryResult } from '../alipay/alipay-client';
 import { formatBeijingTimestamp } from '../alipay/beijing-time';
@@ -97,6 +98,8 @@ interface StartRequest {
   identity: ValidIdentity;
   /** A guardian consented for a holder under 14: stored with the verification. */
   guardianConsent: boolean;
+  /** The version of the data notice agreed to, and when the server received that agreement. */
+  consent: { version: string; at: number };
   idempotency?: { key: string; bodyHash: string };
 }
 
@@ -138,6 +141,8 @@ export class VerificationService {
   private readonly refreshing = new Map<string, Promise<VerificationRecord>>();
   /** When each pending verification was last queried, for the query cache. */
   private readonly lastQueriedAt = new Map<string, number>();
+  /** The versions of the notice this server shows, one per language (utils/consent-notice.ts). */
+  private readonly consentVersions = CONSENT_LANGUAGES.map((language) => builtInConsentNotice(language).version);
 
   constructor(private readonly deps: VerificationServiceDeps) {}
 
@@ -151,12 +156,13 @@ export class VerificationService {
   }
 
   /**
-   * Validates and applies the minors policy (both before any paid call and before any rate-limit
-   * counting), then reuses the same person's live verification with a newly signed URL, or
+   * Checks the consent record, validates and applies the minors policy (all before any paid
+   * call, reuse or rate-limit counting), then reuses the same person's live verification with a newly signed URL, or
    * calls initialize (retried only after a 20000, each time with a new outer_order_no), signs
    * the certify URL and stores the verification before answering.
    */
   async createVerification(userId: string, body: CreateVerificationRequest, idempotencyKey?: string): Promise<CreateVerificationResult> {
+    const consent = { version: this.checkConsent(body.consentVersion), at: this.deps.clock() };
     const bizCode = body.bizCode ?? 'FACE';
     if (this.deps.bizCodeAllowlist.indexOf(bizCode) < 0) {
       throw new ApiError(400, 'BIZ_CODE_NOT_ALLOWED', 'This bizCode is not enabled on this server');
@@ -165,7 +171,7 @@ export class VerificationService {
     const check = validateIdentity(body, now);
     if (!check.ok) throw identityRejection(check);
     const guardianConsent = this.applyMinorPolicy(check.value.certNo, body.guardianConsent === true, now);
-    const start: StartRequest = { userId, bizCode, identity: check.value, guardianConsent };
+    const start: StartRequest = { userId, bizCode, identity: check.value, guardianConsent, consent };
     if (idempotencyKey === undefined) return this.start(start);
 
     const bodyHash = this.hmac('body', canonicalJson({ ...body }));
@@ -174,6 +180,24 @@ export class VerificationService {
       if (stored) return this.replay(stored.bodyHash, bodyHash, stored.statusCode, stored.responseJson);
       return this.start({ ...start, idempotency: { key: idempotencyKey, bodyHash } });
     });
+  }
+
+  /**
+   * PIPL art. 17 and 14: data may be sent to Alipay only after the person agreed to the notice
+   * that says what happens to it, and the record must name which notice that was. The client
+   * sends the version of the text it showed; a version of no current text means the person
+   * read words this server no longer stands behind (the notice changed since), so they must
+   * read the new one first. Checked first of all, so a refused request costs nothing.
+   * @returns the version to store
+   */
+  private checkConsent(version: string | undefined): string {
+    if (version === undefined || version === '') {
+      throw new ApiError(400, 'CONSENT_REQUIRED', 'Send consentVersion: the version of the data notice the person agreed to');
+    }
+    if (this.consentVersions.indexOf(version) < 0) {
+      throw new ApiError(409, 'CONSENT_OUTDATED', 'consentVersion names a data notice this server no longer shows; show GET /api/consent-notice and ask again');
+    }
+    return version;
   }
 
   /**
@@ -295,6 +319,8 @@ export class VerificationService {
       expiresAt: now + CERTIFY_ID_LIFETIME_MS,
       alipayTraceId: initialized.traceId ?? null,
       guardianConsent: request.guardianConsent,
+      consentVersion: request.consent.version,
+      consentedAt: request.consent.at,
     };
     const response: CreateVerificationResponse = {
       verificationId: record.id,

@@ -47,6 +47,13 @@ export interface VerificationRecord {
    * (PIPL art. 31); false for everyone else.
    */
   guardianConsent: boolean;
+  /**
+   * The version of the data notice the person agreed to (utils/consent-notice.ts), and when the
+   * server received that agreement (epoch ms). Null on rows stored before consent was recorded.
+   * A reuse keeps the first request's: that is the agreement under which the data went to Alipay.
+   */
+  consentVersion: string | null;
+  consentedAt: number | null;
 }
 
 /** What makes a stored verification the one to reuse for a new request. */

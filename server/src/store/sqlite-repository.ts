@@ -37,6 +37,9 @@ interface VerificationsTable {
   alipay_trace_id: string | null;
   /** 1 when a guardian consented for a holder under 14, else 0. */
   guardian_consent: number;
+  /** Null on rows from before 0005_consent_record. */
+  consent_version: string | null;
+  consented_at: number | null;
 }
 
 interface IdempotencyTable {
@@ -124,6 +127,14 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  // Which data notice the person agreed to (its version, a hash of its text) and when. Rows
+  // from before have none: their consent was a checkbox whose text was not recorded.
+  '0005_consent_record': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('verifications').addColumn('consent_version', 'text').execute();
+      await db.schema.alterTable('verifications').addColumn('consented_at', 'integer').execute();
+    },
+  },
 };
 
 function toVerification(row: VerificationsTable): VerificationRecord {
@@ -143,6 +154,8 @@ function toVerification(row: VerificationsTable): VerificationRecord {
     expiresAt: row.expires_at,
     alipayTraceId: row.alipay_trace_id,
     guardianConsent: row.guardian_consent === 1,
+    consentVersion: row.consent_version,
+    consentedAt: row.consented_at,
   };
 }
 
@@ -168,9 +181,11 @@ function prepareWrites(database: Database.Database) {
     ),
     insertVerification: database.prepare<[VerificationsTable]>(
       `insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac,
-        identity_hmac, cert_no_masked, status, created_at, updated_at, expires_at, alipay_trace_id, guardian_consent)
+        identity_hmac, cert_no_masked, status, created_at, updated_at, expires_at, alipay_trace_id, guardian_consent,
+        consent_version, consented_at)
        values (@id, @user_id, @outer_order_no, @certify_id, @cert_type, @biz_code, @cert_no_hmac,
-        @identity_hmac, @cert_no_masked, @status, @created_at, @updated_at, @expires_at, @alipay_trace_id, @guardian_consent)`,
+        @identity_hmac, @cert_no_masked, @status, @created_at, @updated_at, @expires_at, @alipay_trace_id, @guardian_consent,
+        @consent_version, @consented_at)`,
     ),
     insertIdempotency: database.prepare<[IdempotencyTable]>(
       `insert into idempotency_records (user_id, idempotency_key, body_hash, status_code, response_json, created_at)
@@ -251,6 +266,8 @@ export async function openSqliteRepository(filename: string): Promise<Repository
             expires_at: verification.expiresAt,
             alipay_trace_id: verification.alipayTraceId,
             guardian_consent: verification.guardianConsent ? 1 : 0,
+            consent_version: verification.consentVersion,
+            consented_at: verification.consentedAt,
           });
         });
         return true;

@@ -96,6 +96,31 @@ describe('the live verification lookup', () => {
     expect(await repository.findVerification('15')).toMatchObject({ guardianConsent: true });
   });
 
+  it('stores and reads back the consent record', async () => {
+    await repository.insertVerification(pendingVerification('16', { consentVersion: '0123456789abcdef', consentedAt: 1234 }));
+    expect(await repository.findVerification('16')).toMatchObject({ consentVersion: '0123456789abcdef', consentedAt: 1234 });
+  });
+
+  it('migrates a database from before the consent record: its rows read as having none', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'verify-consent-')), 'verifications.sqlite');
+    await (await openSqliteRepository(file)).close();
+    // Roll the file back to its shape before 0005_consent_record, holding one row of then.
+    const database = new Database(file);
+    database.exec(`alter table verifications drop column consent_version;
+      alter table verifications drop column consented_at;
+      delete from kysely_migration where name = '0005_consent_record';
+      insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac, cert_no_masked,
+        status, created_at, updated_at, expires_at) values ('old', 'uid:1', 'IVold', 'certifyold', 'IDENTITY_CARD', 'FACE', 'h', 'm',
+        'PENDING', 1, 1, 2)`);
+    database.close();
+    const migrated = await openSqliteRepository(file);
+    try {
+      expect(await migrated.findVerification('old')).toMatchObject({ consentVersion: null, consentedAt: null });
+    } finally {
+      await migrated.close();
+    }
+  });
+
   it('reads through the partial index of PENDING rows', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'verify-index-')), 'verifications.sqlite');
     await (await openSqliteRepository(file)).close();

@@ -18,6 +18,7 @@ import { EmulatorKeys, ensureEmulatorKeys } from '../../src/emulator/keys';
 import { EmulatorSettings } from '../../src/emulator/settings';
 import { Repository } from '../../src/store/repository';
 import { send, TestRequest, TestResponse } from './http';
+import { builtInConsentNotice } from '../../../utils/consent-notice';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
 
 // Each file builds several real apps over real sockets with RSA on 2 cores: allow for a slow CI.
@@ -35,6 +36,9 @@ export function testKeys(): EmulatorKeys {
 }
 
 /** Every log line written by any app built in this test file. */
+/** The version of the notice the clients show (zh-CN): what every test request consents to. */
+export const CURRENT_CONSENT_VERSION = builtInConsentNotice('zh-CN').version;
+
 export const capturedLogLines: string[] = [];
 
 export function captureStream(): Writable {
@@ -112,6 +116,7 @@ export interface Harness {
   /** certify_id of every query call, in order. */
   queryCalls: string[];
   login(authCode?: string): Promise<string>;
+  /** `POST /api/verifications`, with `consentVersion` of the current zh-CN notice unless `body` names one. */
   createVerification(token: string, body: Record<string, unknown>, headers?: Record<string, string>): Promise<TestResponse>;
   getVerification(token: string, verificationId: string): Promise<TestResponse>;
   setOutcome(certifyId: string, outcome: 'PASSED' | 'FAILED'): Promise<void>;
@@ -213,7 +218,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return (response.json() as { token: string }).token;
     },
     createVerification(token, body, headers = {}) {
-      return request({ method: 'POST', url: '/api/verifications', headers: { authorization: `Bearer ${token}`, ...headers }, payload: body });
+      // Consent to the current notice unless the test says otherwise (`consentVersion: undefined` omits it).
+      const payload = { consentVersion: CURRENT_CONSENT_VERSION, ...body };
+      return request({ method: 'POST', url: '/api/verifications', headers: { authorization: `Bearer ${token}`, ...headers }, payload });
     },
     getVerification(token, verificationId) {
       return request({ method: 'GET', url: `/api/verifications/${verificationId}`, headers: { authorization: `Bearer ${token}` } });

@@ -20,6 +20,8 @@ export function pendingVerification(id: string, overrides: Partial<VerificationR
     expiresAt: 2000,
     alipayTraceId: null,
     guardianConsent: false,
+    consentVersion: 'c0ffee0123456789',
+    consentedAt: 1000,
     ...overrides,
   };
 }

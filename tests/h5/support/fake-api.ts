@@ -14,6 +14,7 @@ import {
   VerificationView,
   ApiErrorBody,
 } from '../../../utils/api-contract';
+import { CONSENT_LANGUAGES, ConsentLanguage, ConsentNoticeVersion, builtInConsentNotice } from '../../../utils/consent-notice';
 import { maskCertNo } from '../../../utils/identity';
 
 /** One request the page sent to the fake API. */
@@ -26,10 +27,19 @@ export interface RecordedApiRequest {
 
 export interface FakeApiOptions {
   mode?: ClientConfig['mode'];
+  /** The client config's doneUrl (the server's H5_DONE_URL); none by default. */
+  doneUrl?: string;
   /** The ID number the fake server "saw"; only its masked form is ever sent back. */
   certNo: string;
   /** Status of each successive GET /api/verifications/:id; the last one repeats. */
   statuses?: VerificationStatus[];
+  /**
+   * The notice this server shows and accepts consent to, as `GET /api/consent-notice` serves
+   * it; by default the built-in one in each language, as the real server. POST
+   * /api/verifications answers 400 CONSENT_REQUIRED without a consentVersion and 409
+   * CONSENT_OUTDATED with another one, as the real server does.
+   */
+  consentNotice?: ConsentNoticeVersion;
   /** Answer POST /api/verifications with this error instead. */
   createError?: { status: number; body: ApiErrorBody };
   /**
@@ -100,14 +110,24 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
     const path = new URL(request.url()).pathname;
     if (request.method() === 'GET' && path === '/api/client-config') {
       const config: ClientConfig = { mode: options.mode ?? 'emulator', appId: FAKE_APP_ID, oauthAuthorizeUrl: `${baseUrl}${OAUTH_PATH}` };
+      if (options.doneUrl !== undefined) config.doneUrl = options.doneUrl;
       return json(route, 200, config);
     }
     if (request.method() === 'POST' && path === '/api/sessions') {
       const session: CreateSessionResponse = { token: FAKE_TOKEN, expiresAt: new Date(Date.now() + 7_200_000).toISOString() };
       return json(route, 201, session);
     }
+    if (request.method() === 'GET' && path === '/api/consent-notice') {
+      const asked = new URL(request.url()).searchParams.get('lang') as ConsentLanguage | null;
+      const language = asked && CONSENT_LANGUAGES.indexOf(asked) >= 0 ? asked : 'zh-CN';
+      return json(route, 200, { language, ...(options.consentNotice ?? builtInConsentNotice(language)) });
+    }
     if (request.method() === 'POST' && path === '/api/verifications') {
       if (options.createError) return json(route, options.createError.status, options.createError.body);
+      const sent = (entry.body as { consentVersion?: string }).consentVersion;
+      const accepted = options.consentNotice ? [options.consentNotice.version] : CONSENT_LANGUAGES.map((language) => builtInConsentNotice(language).version);
+      if (!sent) return json(route, 400, { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } });
+      if (accepted.indexOf(sent) < 0) return json(route, 409, { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } });
       return json(route, 201, created);
     }
     if (request.method() === 'POST' && path === `/api/verifications/${created.verificationId}/certify-url`) {
