@@ -70,7 +70,7 @@ function renderTable(header, rows) {
   return [line(header), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-/** The phases as a Markdown table (the README's performance section pastes the same shape). */
+/** The phases as a Markdown table (docs/performance.md pastes the same shape). */
 export function renderPhaseTable(phases) {
   return renderTable(
     ['phase', 'clients', 'offered/s', 'flows/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'server CPU ms/flow', 'x crypto', 'emulator CPU ms/flow'],

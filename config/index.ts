@@ -1,6 +1,6 @@
 /**
  * The mini-program's one configuration place. Change API_BASE_URL to point the app at
- * another backend (see README, "Point it at a backend").
+ * another backend (see docs/mini-program.md, "Point it at a backend").
  *
  * - Simulator in minidev or the Alipay IDE on this machine: `http://127.0.0.1:3000`
  *   (the server's default PORT).
@@ -16,3 +16,14 @@ export const API_BASE_URL = 'http://127.0.0.1:3000';
 
 /** How long one backend call may take before the user is told, in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 10000;
+
+/**
+ * Where 完成 on the verified screen goes when no page opened the verification (the app was
+ * opened straight at it, by a link or a scan): a page of this mini-program as an absolute path,
+ * e.g. `/pages/home/index`, listed in app.json. It is opened with my.reLaunch, so the filled-in
+ * form does not stay behind it. '' (the default): a new verification on a clear form. When a
+ * page of the merchant's opened the verification, 完成 goes back to it instead.
+ *
+ * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
+ */
+export const DONE_PAGE: string = '';

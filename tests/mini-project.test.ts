@@ -1,6 +1,7 @@
 /** mini.project.json: the settings the Alipay IDE and minidev read, and what the upload leaves out. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DONE_PAGE } from '../config/index';
 
 interface MiniProject {
   format: number;
@@ -22,5 +23,12 @@ describe('mini.project.json', () => {
     ['server/**', 'h5/**', 'tests/**', 'bench/**', 'scripts/**', 'data/**', 'node_modules/**', '**/*.md', 'package.json', 'package-lock.json', 'tsconfig.json'].forEach(
       (pattern) => expect(project.uploadExclude).toContain(pattern),
     );
+  });
+});
+
+describe('config/index.ts DONE_PAGE', () => {
+  it('is empty, or an absolute path to a page app.json lists (my.reLaunch opens nothing else)', () => {
+    const app = JSON.parse(readFileSync(join(__dirname, '..', 'app.json'), 'utf8')) as { pages: string[] };
+    expect(DONE_PAGE === '' || (DONE_PAGE.startsWith('/') && app.pages.indexOf(DONE_PAGE.slice(1)) >= 0)).toBe(true);
   });
 });

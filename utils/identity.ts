@@ -17,7 +17,8 @@ import { IdentityErrorCode } from './error-codes';
  * 81/82 are Hong Kong and Macau residence permits, 83 Taiwan residence permits,
  * 9 the 2023 foreigner's permanent residence ID card; everything else is a resident ID card.
  * `PERMANENT_RESIDENCE_FOREIGNER` is not in the initialize page's five-value list;
- * it is the name Alipay integrations use for that card (see README, "Certificate types").
+ * it is the name Alipay integrations use for that card, still to be confirmed with a sandbox
+ * account (docs/real-mode.md, "Still to confirm").
  */
 export type CertType =
   | 'IDENTITY_CARD'

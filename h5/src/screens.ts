@@ -51,13 +51,6 @@ export interface ScreenModel {
 /** Errors after which this verification is over and only a new one helps; reloading helps the rest. */
 const START_OVER_ERRORS: readonly PageErrorCode[] = ['NOT_FOUND', 'IDEMPOTENCY_MISMATCH', 'VERIFICATION_CLOSED'];
 
-/**
- * Actions this page cannot perform yet. 'done' needs somewhere to go (a merchant return URL,
- * issue 9 item 3); until one is configured the verified screen offers no button rather than
- * one that does nothing.
- */
-const UNAVAILABLE_ACTIONS: readonly OutcomeAction[] = ['done'];
-
 type OutcomeWords = { name: string; tone: Tone; title: keyof PageCopy; message: keyof PageCopy };
 
 const OUTCOME_WORDS: Readonly<Record<OutcomeCard, OutcomeWords>> = {
@@ -98,7 +91,7 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
         certNoMasked: screen.view ? screen.view.certNoMasked : undefined,
         errorCode: screen.code ?? (screen.screen === 'bridge-error' ? 'BRIDGE_ERROR' : undefined),
         alipayVersion: screen.version || undefined,
-        actions: screen.actions.filter((action) => UNAVAILABLE_ACTIONS.indexOf(action) < 0),
+        actions: screen.actions.slice(),
       };
     }
     case 'open-in-alipay':

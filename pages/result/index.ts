@@ -4,11 +4,14 @@
  * polled, and which buttons each screen offers are the client policy's (utils/client-policy.ts),
  * shared with the H5 page; this page renders them and makes the platform calls. A retry (after
  * a 6002 or a failed face check) asks the backend for a new certify URL for the same certifyId
- * (`POST /api/verifications/:id/certify-url`), which costs no new initialize.
+ * (`POST /api/verifications/:id/certify-url`), which costs no new initialize. 完成 after a pass
+ * goes where the policy's routeDone says: back to the page that opened the verification, else
+ * the configured DONE_PAGE (config/index.ts), else a new verification on a clear form.
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  * @see https://opendocs.alipay.com/mini/api/kc5zbx (my.navigateBack)
  * @see https://opendocs.alipay.com/mini/api/hmn54z (my.reLaunch)
+ * @see https://opendocs.alipay.com/mini/framework/getcurrentpages (getCurrentPages)
  */
 import { CertifyUrlResponse, VerificationView } from '../../utils/api-contract';
 import { CertifyOutcome } from '../../utils/certify-outcome';
@@ -20,6 +23,7 @@ import {
   OutcomeAction,
   OutcomeScreen,
   routeCertifyOutcome,
+  routeDone,
   routeRenewFailure,
   routeVerificationStatus,
   classifyFailure,
@@ -29,6 +33,7 @@ import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge'
 import { clearPendingVerificationId } from '../../platform/pending-verification';
 import { TimerHandle, startTimer, stopTimer } from '../../platform/timers';
 import { getVerification, renewCertifyUrl } from '../../services/merchant';
+import { DONE_PAGE } from '../../config/index';
 import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 
 export const VERIFY_PAGE = '/pages/verify/index';
@@ -91,6 +96,17 @@ function readMode(value: string | undefined): ConfirmMode {
   return CONFIRM_MODES.indexOf(value as ConfirmMode) >= 0 ? (value as ConfirmMode) : 'poll';
 }
 
+/** The verification's own pages: 完成 goes back past them to the page that opened the verification. */
+const VERIFICATION_ROUTES = ['pages/verify/index', 'pages/result/index', 'pages/consent/index'];
+
+/** How many pages back the page that opened the verification is; 0 when none did (the app opened at the form). */
+function countPagesToOpener(): number {
+  const stack = getCurrentPages();
+  let own = 0;
+  while (own < stack.length && VERIFICATION_ROUTES.indexOf(stack[stack.length - 1 - own].route.replace(/^\//, '')) >= 0) own += 1;
+  return own < stack.length ? own : 0;
+}
+
 /** Back to the form kept in the page stack (inputs intact), or a fresh form after a resume. */
 function returnToForm(): void {
   if (getCurrentPages().length > 1) my.navigateBack({ delta: 1 });
@@ -131,7 +147,19 @@ const options = {
   },
 
   onDoneTap(): void {
-    my.reLaunch({ url: VERIFY_PAGE });
+    const route = routeDone({ returnDelta: countPagesToOpener(), target: DONE_PAGE });
+    switch (route.next) {
+      case 'back':
+        my.navigateBack({ delta: route.delta });
+        return;
+      case 'open':
+        // reLaunch, not redirectTo: the filled-in form must not stay behind the page, and a tab bar page opens only this way.
+        my.reLaunch({ url: route.target });
+        return;
+      case 'restart':
+        my.reLaunch({ url: VERIFY_PAGE });
+        return;
+    }
   },
 
   async onRetryCertifyTap(this: ResultPage): Promise<void> {

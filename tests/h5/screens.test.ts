@@ -46,9 +46,10 @@ describe('describeScreen on every screen the client policy routes to', () => {
     expect(describeScreen(outcome('failed', ['start-over'], { view }), ZH)).toMatchObject({ name: 'failed', title: PAGE_COPY_ZH_CN.failedTitle, certNoMasked: MASKED });
   });
 
-  it('keeps the policy order, main action first, and leaves out "done" until a return URL exists', () => {
+  it('keeps the policy order, main action first, and offers 完成 on the verified screen', () => {
     expect(describeScreen(outcome('face-check-failed', ['retry-certify', 'back-to-form']), ZH).actions).toEqual(['retry-certify', 'back-to-form']);
-    expect(describeScreen(outcome('passed', ['done']), ZH).actions).toEqual([]);
+    expect(describeScreen(outcome('passed', ['done']), ZH).actions).toEqual(['done']);
+    expect(labelAction('done', ZH)).toBe('完成');
   });
 
   it('says 结果确认中 and that nothing is lost while Alipay is still deciding', () => {

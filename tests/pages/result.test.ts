@@ -30,18 +30,19 @@ function call(page: PageInstance, handler: string, ...args: unknown[]): unknown 
   return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
 }
 
-/** Logged-in app with both pages booted; nothing mounted yet. */
-async function launch(): Promise<void> {
+/** Logged-in app with both pages booted; nothing mounted yet. `config` replaces exports of config/index.ts. */
+async function launch(config?: Record<string, unknown>): Promise<void> {
   env = setupAlipayEnv();
-  env.boot({ app: true, pages: [VERIFY, RESULT] });
+  env.boot({ app: true, pages: [VERIFY, RESULT], config });
   await env.launch();
 }
 
 /** Runs the form to the point where it navigates to the result page; answers that page's query. */
 async function verifyUntilResultPage(
   answer: ReturnType<typeof certifyAnswer>,
+  config?: Record<string, unknown>,
 ): Promise<{ form: PageInstance; query: Record<string, string>; firstParam: string }> {
-  await launch();
+  await launch(config);
   const form = await env.mount(VERIFY);
   call(form, 'onCertNameInput', { detail: { value: TEST_NAMES[1] } });
   call(form, 'onCertNoInput', { detail: { value: CERT_NO } });
@@ -77,8 +78,6 @@ describe('final states', () => {
     expect(page.data.actions).toEqual(['done']);
     expect(page.data.certNoMasked).toBe(maskCertNo(CERT_NO));
     expect(env.storage).toEqual({});
-    call(page, 'onDoneTap');
-    expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
   });
 
   it('trusts the server over the client: a 9000 the server calls FAILED shows as failed', async () => {
@@ -104,6 +103,52 @@ describe('final states', () => {
     expect(page.data).toMatchObject({ screen: 'expired', actions: ['start-over'] });
     call(page, 'onBackToFormTap');
     expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
+  });
+});
+
+describe('完成 after a pass', () => {
+  const HOME = 'pages/home/index';
+
+  /** Passes a verification whose form sits on `stack` (bottom first, the result page added on top). */
+  async function passWith(stack: string[], config?: Record<string, unknown>): Promise<PageInstance> {
+    const { query } = await verifyUntilResultPage(certifyAnswer('9000'), config);
+    env.pageStack = [...stack, RESULT];
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'passed', actions: ['done'] });
+    env.clearTimeline();
+    return page;
+  }
+
+  it('goes back to the merchant page that opened the verification, past the form, even with a page configured', async () => {
+    const page = await passWith([HOME, VERIFY], { DONE_PAGE: '/pages/elsewhere/index' });
+    call(page, 'onDoneTap');
+    expect(env.myCalls(['navigateBack', 'redirectTo', 'reLaunch'])).toEqual(['navigateBack']);
+    expect(env.argsOf('navigateBack')).toEqual([{ delta: 2 }]);
+  });
+
+  it('opens the configured page when the app was opened at the form, leaving no filled-in form behind it', async () => {
+    const page = await passWith([VERIFY], { DONE_PAGE: `/${HOME}` });
+    call(page, 'onDoneTap');
+    expect(env.myCalls(['navigateBack', 'redirectTo', 'reLaunch'])).toEqual(['reLaunch']);
+    expect(env.argsOf('reLaunch')).toEqual([{ url: `/${HOME}` }]);
+  });
+
+  it('opens the configured page after a resume at launch, when the result page is all there is', async () => {
+    await launch({ DONE_PAGE: `/${HOME}` });
+    env.pageStack = [RESULT];
+    env.backend.statusScript['ver-resumed'] = ['PASSED'];
+    const page = await env.mount(RESULT, { verificationId: 'ver-resumed' });
+    call(page, 'onDoneTap');
+    expect(env.argsOf('reLaunch')).toEqual([{ url: `/${HOME}` }]);
+  });
+
+  it('with nothing to go back to and no page configured, starts a new verification on a clear form', async () => {
+    const page = await passWith([VERIFY]);
+    call(page, 'onDoneTap');
+    expect(env.myCalls(['navigateBack', 'redirectTo', 'reLaunch'])).toEqual(['reLaunch']);
+    expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
+    expect(env.storage).toEqual({});
   });
 });
 
