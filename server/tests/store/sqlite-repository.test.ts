@@ -7,8 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { LiveVerificationQuery, Repository } from '../../src/store/repository';
-import { openSqliteRepository } from '../../src/store/sqlite-repository';
+import { MIGRATIONS, openSqliteRepository } from '../../src/store/sqlite-repository';
 import { pendingVerification } from '../support/records';
 
 let repository: Repository;
@@ -101,21 +102,21 @@ describe('the live verification lookup', () => {
     expect(await repository.findVerification('16')).toMatchObject({ consentVersion: '0123456789abcdef', consentedAt: 1234 });
   });
 
-  it('migrates a database from before the consent record: its rows read as having none', async () => {
+  it('migrates a database from before the consent record: its rows read as having none, with a history and due for a re-query', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'verify-consent-')), 'verifications.sqlite');
-    await (await openSqliteRepository(file)).close();
-    // Roll the file back to its shape before 0005_consent_record, holding one row of then.
-    const database = new Database(file);
-    database.exec(`alter table verifications drop column consent_version;
-      alter table verifications drop column consented_at;
-      delete from kysely_migration where name = '0005_consent_record';
-      insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac, cert_no_masked,
+    // The file as it was before 0005_consent_record, holding one row of then.
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+    const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => MIGRATIONS } }).migrateTo('0004_guardian_consent');
+    expect(error).toBeUndefined();
+    await sql`insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac, cert_no_masked,
         status, created_at, updated_at, expires_at) values ('old', 'uid:1', 'IVold', 'certifyold', 'IDENTITY_CARD', 'FACE', 'h', 'm',
-        'PENDING', 1, 1, 2)`);
-    database.close();
+        'PENDING', 1, 1, 2)`.execute(old);
+    await old.destroy();
     const migrated = await openSqliteRepository(file);
     try {
       expect(await migrated.findVerification('old')).toMatchObject({ consentVersion: null, consentedAt: null });
+      expect(await migrated.findStatusHistory('old')).toEqual([{ status: 'PENDING', at: 1 }]);
+      expect(await migrated.findEarliestDueCheck()).toBe(1);
     } finally {
       await migrated.close();
     }
