@@ -4,6 +4,7 @@
  */
 import { CreateVerificationResponse } from '../../utils/api-contract';
 import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
+import { FAILURE_SHARED_FOR_MS } from '../src/services/verification-service';
 import { expectNoSecretsInLogs, Harness, startHarness } from './support/harness';
 
 const first = { certName: TEST_NAMES[0], certNo: makeCertNo(201) };
@@ -72,6 +73,8 @@ describe('Idempotency-Key', () => {
     const failed = await harness.createVerification(token, first, headers);
     expect(failed.statusCode).toBe(503);
     expect(failed.json().error.code).toBe('UPSTREAM_UNAVAILABLE');
+    // A retry within FAILURE_SHARED_FOR_MS is a duplicate of the failed request: it shares its error.
+    harness.clock.advance(FAILURE_SHARED_FOR_MS);
     const retried = await harness.createVerification(token, first, headers);
     expect(retried.statusCode).toBe(201);
   });

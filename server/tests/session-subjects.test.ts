@@ -8,12 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { CreateVerificationResponse } from '../../utils/api-contract';
 import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
 import { openIdForAuthCode, userIdForAuthCode } from '../src/emulator/gateway';
-import { openSqliteRepository } from '../src/store/sqlite-repository';
+import { MIGRATIONS, openSqliteRepository } from '../src/store/sqlite-repository';
 import { Harness, startHarness } from './support/harness';
-import { pendingVerification } from './support/records';
 
 let harness: Harness;
 
@@ -57,25 +57,20 @@ it('keeps the two namespaces apart: the same person by open_id and by user_id ca
 
 it('moves sessions, verifications and idempotency records stored before the namespaces into uid:', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'verify-subjects-')), 'verifications.sqlite');
-  const repository = await openSqliteRepository(file);
-  await repository.insertVerification(pendingVerification('old', { userId: 'uid:placeholder' }));
-  await repository.close();
-  // Roll the file back to what the release before 0002 wrote: bare user ids, and none of the
-  // migrations from 0002 on applied (0003 to 0005 undone too, as Kysely applies them in order).
-  const database = new Database(file);
-  database.prepare("update verifications set user_id = '2088000000000009'").run();
-  database.prepare("insert into sessions (token_hash, user_id, created_at, expires_at) values ('h', '2088000000000009', 1, 9999999999999)").run();
-  database.prepare('drop index verifications_live').run();
-  database.prepare('alter table verifications drop column identity_hmac').run();
-  database.prepare('alter table verifications drop column guardian_consent').run();
-  database.prepare('alter table verifications drop column consent_version').run();
-  database.prepare('alter table verifications drop column consented_at').run();
-  database.prepare("delete from kysely_migration where name >= '0002'").run();
-  database.close();
+  // The file as the release before 0002 wrote it: bare user ids, and none of the migrations
+  // from 0002 on applied.
+  const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+  const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => MIGRATIONS } }).migrateTo('0001_initial');
+  expect(error).toBeUndefined();
+  await sql`insert into verifications (id, user_id, outer_order_no, certify_id, cert_type, biz_code, cert_no_hmac, cert_no_masked,
+      status, created_at, updated_at, expires_at) values ('old', '2088000000000009', 'IVold', 'certifyold', 'IDENTITY_CARD', 'FACE', 'h', 'm',
+      'PENDING', 1, 1, 2)`.execute(old);
+  await sql`insert into sessions (token_hash, user_id, created_at, expires_at) values ('h', '2088000000000009', 1, 9999999999999)`.execute(old);
+  await old.destroy();
 
   const migrated = await openSqliteRepository(file);
   try {
-    // 0003 to 0005 leave an old row unmatched for reuse, without a guardian's consent or a consent record.
+    // 0003 onwards leave an old row unmatched for reuse, without a guardian's consent or a consent record.
     expect(await migrated.findVerification('old')).toMatchObject({
       userId: 'uid:2088000000000009',
       identityHmac: null,

@@ -21,11 +21,14 @@ import { ageInBeijing, GUARDIAN_CONSENT_AGE, maskCertNo, validateIdentity, Valid
 import { AlipayGateway, CertifyQueryResult } from '../alipay/alipay-client';
 import { formatBeijingTimestamp } from '../alipay/beijing-time';
 import { withRetries } from '../alipay/retry';
+import { UpstreamError } from '../alipay/upstream-error';
 import { Clock, RandomSource, Sleeper } from '../clock';
 import { MinorPolicy, RateLimitConfig } from '../config';
 import { ApiError, notFound, rateLimited } from '../errors';
 import { RateLimiter } from '../plugins/rate-limiter';
-import { Repository, VerificationRecord } from '../store/repository';
+import { InitializeAttempt, Repository, VerificationRecord } from '../store/repository';
+import { verificationEvent } from '../webhooks/events';
+import { DEFAULT_RECONCILE_SCHEDULE, nextCheckAt, parseReconcileSchedule } from '../workers/reconcile-schedule';
 
 /** One audit line per status change: who, what, when and Alipay's trace id; never a name or ID number. */
 export interface AuditEntry {
@@ -58,6 +61,52 @@ export interface VerificationServiceDeps {
   /** For holders under 14 (Beijing time): guardian consent required, or refused. */
   minorPolicy: MinorPolicy;
   audit: (entry: AuditEntry) => void;
+  /**
+   * Re-query delays after creation, in ms (RECONCILE_SCHEDULE), stored with each new
+   * verification as its first due time. Default: DEFAULT_RECONCILE_SCHEDULE.
+   */
+  reconcileScheduleMs?: readonly number[];
+  /** Write a webhook event to the outbox with every final status (WEBHOOK_URL is set). Default false. */
+  webhookEvents?: boolean;
+  /**
+   * An attempt still INITIALIZING this long after it started belongs to a process that died
+   * between the paid call and its answer (a live one ends within ALIPAY_TIMEOUT_MS). Default 60 s.
+   */
+  interruptedAfterMs?: number;
+}
+
+/**
+ * A request with the same Idempotency-Key and body that arrives this soon after the first one
+ * failed gets the same error instead of a paid call of its own: a burst of duplicates (double
+ * taps, a proxy's retries) is one decision to pay, not one each. A retry later than this is a
+ * new decision (the client saw the error and tried again), and may pay again.
+ */
+export const FAILURE_SHARED_FOR_MS = 2000;
+
+/** See VerificationServiceDeps.interruptedAfterMs. */
+export const DEFAULT_INTERRUPTED_AFTER_MS = 60_000;
+
+const DEFAULT_RECONCILE_SCHEDULE_MS = (() => {
+  const parsed = parseReconcileSchedule(DEFAULT_RECONCILE_SCHEDULE);
+  return parsed.ok ? parsed.delaysMs : [];
+})();
+
+/** The code an attempt is marked FAILED with: the API error code its failure answers with. */
+function attemptFailureCode(error: unknown): string {
+  if (error instanceof UpstreamError) return `UPSTREAM_${error.kind.toUpperCase()}`;
+  if (error instanceof ApiError) return error.code;
+  return 'INTERNAL_ERROR';
+}
+
+/**
+ * 409 for a request whose Idempotency-Key has an initialize in flight in another process:
+ * answering it must not start a second paid call, and its outcome is not known yet.
+ * @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/ (section 2.7: 409 while processing)
+ */
+function idempotencyInProgress(): ApiError {
+  return new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; try again in a moment', {
+    retryAfterSeconds: 1,
+  });
 }
 
 export interface CreateVerificationResult {
@@ -130,8 +179,14 @@ function identityRejection(errors: ReturnType<typeof validateIdentity> & { ok: f
 
 /** Creates verifications and answers their status; the only place that decides PASSED. */
 export class VerificationService {
-  /** In-flight creations by user and Idempotency-Key: concurrent duplicates share one initialize. */
-  private readonly creating = new Map<string, Promise<CreateVerificationResult>>();
+  /**
+   * In-flight creations by user and Idempotency-Key, with their body's HMAC: a duplicate (same
+   * key and body) that arrives meanwhile shares the outcome, success or error, so one request
+   * and its duplicates cost one paid call (and its own retries), never one each.
+   */
+  private readonly creating = new Map<string, { bodyHash: string; flight: Promise<CreateVerificationResult> }>();
+  /** The last failure per user and Idempotency-Key, shared with duplicates for FAILURE_SHARED_FOR_MS. */
+  private readonly recentFailures = new Map<string, { bodyHash: string; error: unknown; at: number }>();
   /**
    * In-flight starts (reuse or initialize) by user, name and number, bizCode and certType, so
    * a concurrent second request for the same person waits and reuses the first's verification.
@@ -175,11 +230,31 @@ export class VerificationService {
     if (idempotencyKey === undefined) return this.start(start);
 
     const bodyHash = this.hmac('body', canonicalJson({ ...body }));
-    return runAlone(this.creating, `${userId}\n${idempotencyKey}`, async () => {
+    const flightKey = `${userId}\n${idempotencyKey}`;
+    for (;;) {
+      const inFlight = this.creating.get(flightKey);
+      if (!inFlight) break;
+      if (inFlight.bodyHash === bodyHash) return { ...(await inFlight.flight), replayed: true };
+      // Another body under the same key: once the first is settled, its stored answer says 409.
+      await inFlight.flight.catch(() => undefined);
+    }
+    const failure = this.recentFailures.get(flightKey);
+    if (failure && failure.bodyHash === bodyHash && this.deps.clock() - failure.at < FAILURE_SHARED_FOR_MS) throw failure.error;
+    const flight = (async () => {
       const stored = await this.deps.repository.findIdempotency(userId, idempotencyKey);
       if (stored) return this.replay(stored.bodyHash, bodyHash, stored.statusCode, stored.responseJson);
       return this.start({ ...start, idempotency: { key: idempotencyKey, bodyHash } });
-    });
+    })();
+    const entry = { bodyHash, flight };
+    this.creating.set(flightKey, entry);
+    try {
+      return await flight;
+    } catch (error) {
+      this.rememberFailure(flightKey, bodyHash, error);
+      throw error;
+    } finally {
+      if (this.creating.get(flightKey) === entry) this.creating.delete(flightKey);
+    }
   }
 
   /**
@@ -293,20 +368,27 @@ export class VerificationService {
     ]);
     if (retryAfter !== undefined) throw rateLimited(retryAfter);
 
-    let outerOrderNo = '';
+    let attempt: InitializeAttempt | undefined;
     const initialized = await withRetries(
       { retries: deps.initializeRetries, baseDelayMs: deps.retryBaseDelayMs, sleep: deps.sleep, random: deps.random },
-      () => {
-        outerOrderNo = newOuterOrderNo(deps.clock());
-        return deps.alipay.initializeCertify({ outerOrderNo, bizCode, identity, returnUrl: deps.returnUrl });
+      async () => {
+        attempt = await this.writeAheadAttempt(userId, certNoHmac, idempotency?.key ?? null);
+        try {
+          return await deps.alipay.initializeCertify({ outerOrderNo: attempt.outerOrderNo, bizCode, identity, returnUrl: deps.returnUrl });
+        } catch (error) {
+          // If this write fails too, the attempt stays INITIALIZING and the sweep settles it.
+          await deps.repository.failAttempt(attempt.id, attemptFailureCode(error), deps.clock()).catch(() => undefined);
+          throw error;
+        }
       },
     );
+    const paid = attempt as InitializeAttempt;
     const url = deps.alipay.buildCertifyUrl(initialized.certifyId);
     const now = deps.clock();
     const record: VerificationRecord = {
-      id: randomUUID(),
+      id: paid.id,
       userId,
-      outerOrderNo,
+      outerOrderNo: paid.outerOrderNo,
       certifyId: initialized.certifyId,
       certType: identity.certType,
       bizCode,
@@ -328,9 +410,8 @@ export class VerificationService {
       url,
       expiresAt: new Date(record.expiresAt).toISOString(),
     };
-    const stored = await deps.repository.insertVerification(
-      record,
-      idempotency && {
+    const stored = await deps.repository.completeAttempt(record, {
+      idempotency: idempotency && {
         userId,
         key: idempotency.key,
         bodyHash: idempotency.bodyHash,
@@ -338,10 +419,57 @@ export class VerificationService {
         responseJson: JSON.stringify(response),
         createdAt: now,
       },
-    );
-    if (!stored && idempotency) return this.replayWinner(userId, idempotency);
+      nextCheckAt: nextCheckAt(deps.reconcileScheduleMs ?? DEFAULT_RECONCILE_SCHEDULE_MS, now, record.expiresAt, 0),
+    });
+    if (!stored && idempotency) {
+      this.audit(record, null, 'PENDING', record.alipayTraceId);
+      return this.replayWinner(userId, idempotency);
+    }
     this.audit(record, null, 'PENDING', record.alipayTraceId);
     return { statusCode: 201, response, replayed: false };
+  }
+
+  /**
+   * Writes down the paid call about to be made (INITIALIZING), committed before it is made.
+   * @throws ApiError IDEMPOTENCY_IN_PROGRESS when another process has one in flight for this key
+   */
+  private async writeAheadAttempt(userId: string, certNoHmac: string, idempotencyKey: string | null): Promise<InitializeAttempt> {
+    const at = this.deps.clock();
+    const attempt: InitializeAttempt = {
+      id: randomUUID(),
+      userId,
+      outerOrderNo: newOuterOrderNo(at),
+      certNoHmac,
+      idempotencyKey,
+      state: 'INITIALIZING',
+      errorCode: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (!(await this.deps.repository.insertAttempt(attempt))) throw idempotencyInProgress();
+    return attempt;
+  }
+
+  /**
+   * Settles as FAILED (INTERRUPTED) the attempts a dead process left INITIALIZING: the paid call
+   * was made or not, but its answer is lost, so no verification can come of it. Run at start
+   * and by the reconciler.
+   * @returns how many were settled
+   */
+  async failInterruptedAttempts(): Promise<number> {
+    const now = this.deps.clock();
+    return this.deps.repository.failInterruptedAttempts(now - (this.deps.interruptedAfterMs ?? DEFAULT_INTERRUPTED_AFTER_MS), now);
+  }
+
+  /**
+   * Re-queries a PENDING verification for the reconciler, sharing the single flight of client
+   * polls (one Alipay call for both), and ignoring the poll cache: the reconciler's schedule
+   * decides when to ask.
+   * @returns the record as it stands after the query
+   * @throws UpstreamError when Alipay could not answer (after the query retries)
+   */
+  reconcile(record: VerificationRecord): Promise<VerificationRecord> {
+    return this.refreshOnce(record);
   }
 
   /**
@@ -412,11 +540,25 @@ export class VerificationService {
     else if (now >= record.expiresAt) to = result.failReason ? 'FAILED' : 'EXPIRED';
     if (to === 'PENDING') return record;
     const traceId = result.traceId ?? null;
-    const changed = await deps.repository.completeVerification({ id: record.id, to, updatedAt: now, alipayTraceId: traceId });
+    const changed = await deps.repository.completeVerification({
+      id: record.id,
+      to,
+      updatedAt: now,
+      alipayTraceId: traceId,
+      event: deps.webhookEvents ? verificationEvent(record, to, now) : undefined,
+    });
     this.lastQueriedAt.delete(record.id);
     if (!changed) return (await deps.repository.findVerification(record.id)) ?? record;
     this.audit(record, 'PENDING', to, traceId);
     return { ...record, status: to, updatedAt: now, alipayTraceId: traceId };
+  }
+
+  private rememberFailure(flightKey: string, bodyHash: string, error: unknown): void {
+    const now = this.deps.clock();
+    if (this.recentFailures.size > 10_000) {
+      for (const [key, failure] of this.recentFailures) if (now - failure.at >= FAILURE_SHARED_FOR_MS) this.recentFailures.delete(key);
+    }
+    this.recentFailures.set(flightKey, { bodyHash, error, at: now });
   }
 
   private rememberQuery(id: string, now: number): void {
