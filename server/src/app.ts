@@ -1,123 +1,88 @@
 /**
- * The backend as a Fastify instance factory. Everything it depends on (config, clock,
- * sleeper, randomness, the Alipay client, the repository, the log stream, emulator keys) is
- * injectable, so tests build the real app and use `app.inject()` with no ports and no sleeps.
- * server.ts only loads the config, calls buildApp and listens.
+ * The backend as one Fastify plugin, composed of small pieces in the order they need each
+ * other (as fastify/demo does): each piece lives in app/ (or operations/) and hands what it
+ * makes to the later ones as a decorator (`app.clock`, `app.metrics`, `app.repository`,
+ * `app.alipay`, `app.verifications`, …), so a piece reads its dependencies from the instance
+ * and a test swaps one in a single place.
+ *
+ * A piece that starts background work (a reconciler, a webhook worker) stops it in an
+ * `app.addHook('onClose', …)` hook it adds itself, next to the code that starts it: every close
+ * runs those hooks, whether a test closes the app or server.ts does on SIGTERM
+ * (plugins/graceful-close.ts, through close-with-grace), and a piece registered after the
+ * store has its onClose hook run before the store closes.
+ *
+ * server.ts only loads the config, builds, listens and shuts down. Tests build the same app
+ * and call `app.inject()` (or listen on an ephemeral port when real sockets are the point).
+ * @see https://github.com/fastify/demo
+ * @see https://fastify.dev/docs/latest/Reference/Plugins/
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import fastifyStatic from '@fastify/static';
-import fastifySwagger from '@fastify/swagger';
-import Fastify, { FastifyInstance, LogController } from 'fastify';
-import { CERTIFY_ID_LIFETIME_MS, ClientConfig } from '../../utils/api-contract';
-import { AlipayClientOptions, AlipayGateway, createAlipayClient } from './alipay/alipay-client';
-import { Clock, RandomSource, Sleeper, systemClock, systemRandom, systemSleeper } from './clock';
+import { resolve } from 'node:path';
+import Fastify, { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { AlipayGateway } from './alipay/alipay-client';
+import { alipay } from './app/alipay';
+import { api } from './app/api';
+import { dependencies } from './app/dependencies';
+import { embeddedEmulator } from './app/emulator';
+import { h5 } from './app/h5';
+import { openapi } from './app/openapi';
+import { serverOptions } from './app/server-options';
+import { store } from './app/store';
+import { Clock, RandomSource, Sleeper } from './clock';
 import { ServerConfig } from './config';
 import { CertificationStore } from './emulator/certification-store';
-import { FaultInjector, FaultSettings, NO_FAULTS } from './emulator/faults';
-import { EmulatorKeys, ensureEmulatorKeys, ensureIdHmacPepper } from './emulator/keys';
-import { emulatorPlugin } from './emulator/plugin';
+import { FaultSettings } from './emulator/faults';
+import { EmulatorKeys, ensureEmulatorKeys } from './emulator/keys';
 import { EmulatorSettings } from './emulator/settings';
-import { rateLimited } from './errors';
-import { ConnectionLimits, connectionLimitOptions, connectionLimitsFor } from './plugins/connection-limits';
-import { FRAMEWORK_ERROR_OPTIONS, installErrorHandler } from './plugins/error-handler';
+import { operations } from './operations/plugin';
+import { ConnectionLimits } from './plugins/connection-limits';
+import { installErrorHandler } from './plugins/error-handler';
 import { refuseRequestsWhileClosing } from './plugins/graceful-close';
-import { RateLimiter } from './plugins/rate-limiter';
 import { installRequestLog } from './plugins/request-log';
-import { installSecurityHeaders, setH5PageHeaders } from './plugins/security-headers';
-import { metaRoutes } from './routes/meta';
-import { sessionRoutes } from './routes/sessions';
-import { verificationRoutes } from './routes/verifications';
-import { SessionService } from './services/session-service';
-import { AuditEntry, VerificationService } from './services/verification-service';
+import { installSecurityHeaders } from './plugins/security-headers';
 import { Repository } from './store/repository';
-import { openSqliteRepository } from './store/sqlite-repository';
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Counts the route against RATE_LIMIT_PER_IP_PER_MINUTE. */
-    rateLimitByIp?: boolean;
-  }
-}
-
-/** How often expired sessions and idempotency records are deleted. */
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
-
-/** Request bodies of the API are small JSON objects; anything bigger is refused with 413. */
-export const BODY_LIMIT_BYTES = 4096;
-
-/** Log paths that could ever hold a secret or personal data; pino replaces them. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["idempotency-key"]',
-  'certName',
-  'certNo',
-  '*.certName',
-  '*.certNo',
-  '*.*.certName',
-  '*.*.certNo',
-  'cert_name',
-  'cert_no',
-  '*.cert_name',
-  '*.cert_no',
-  'body',
-  '*.body',
-  'token',
-  '*.token',
-  'privateKey',
-  '*.privateKey',
-];
-
-export interface BuildAppOptions {
+/** What the process entry passes: everything comes from the environment (start-up.ts). */
+export interface AppOptions {
   config: ServerConfig;
-  clock?: Clock;
-  sleep?: Sleeper;
-  random?: RandomSource;
-  /** Replaces the Alipay client (route tests with a double). */
-  alipay?: AlipayGateway;
-  /** Default: SQLite at `<DATA_DIR>/verifications.sqlite`. Closed with the app. */
-  repository?: Repository;
-  /** Where pino writes. Default: stdout. */
-  logStream?: NodeJS.WritableStream;
-  /** Emulator mode: keys to use instead of reading or generating them in DATA_DIR. */
-  emulatorKeys?: EmulatorKeys;
-  /** Embedded emulator: its store. Default: SQLite at `<DATA_DIR>/emulator.sqlite`. */
-  emulatorStore?: CertificationStore;
-  /** Embedded emulator: the fault knobs at start. */
+  /** Embedded emulator: the fault knobs at start (EMULATOR_*). */
   emulatorFaults?: FaultSettings;
   /** Embedded emulator: how app-dependent answers look at start (default: what a new app gets). */
   emulatorSettings?: EmulatorSettings;
-  /** Base of the retry backoff, in ms. Default 200. */
-  retryBaseDelayMs?: number;
-  /** Repository root, for serving h5/public and h5/dist. Default: two levels above this file. */
+}
+
+/**
+ * What only tests pass, kept out of AppOptions so production code cannot reach for them (and
+ * a reader of server.ts sees every knob production has). Each replaces something the app
+ * would otherwise make from the config.
+ */
+export interface TestOverrides {
+  clock?: Clock;
+  /** Retry backoff: tests record the delays instead of waiting them out. */
+  sleep?: Sleeper;
+  random?: RandomSource;
+  /** Replaces the Alipay client (a double, or the real one wrapped to record calls). */
+  alipay?: AlipayGateway;
+  /** Default: SQLite at `<DATA_DIR>/verifications.sqlite`. Closed with the app either way. */
+  repository?: Repository;
+  /** Where pino writes. Default: stdout. */
+  logStream?: NodeJS.WritableStream;
+  /** Emulator mode: keys to use instead of reading or generating them in DATA_DIR (RSA generation takes seconds). */
+  emulatorKeys?: EmulatorKeys;
+  /** Embedded emulator: its store. Default: SQLite at `<DATA_DIR>/emulator.sqlite`. */
+  emulatorStore?: CertificationStore;
+  /** Where h5/public and h5/dist are looked for. Default: the repository this file is built in. */
   repoRoot?: string;
   /** How long clients may take (tests shorten them). Default: connectionLimitsFor(config). */
   connectionLimits?: ConnectionLimits;
 }
 
-/** Builds the app; the caller listens (server.ts) or injects (tests), then closes it. */
-export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
-  const { config } = options;
-  const clock = options.clock ?? systemClock;
-  const sleep = options.sleep ?? systemSleeper;
-  const random = options.random ?? systemRandom;
-  const repoRoot = options.repoRoot ?? resolve(__dirname, '..', '..');
+/** The repository root as seen from this file (src/ in tests, dist/ when built). */
+const REPO_ROOT = resolve(__dirname, '..', '..');
 
-  const app = Fastify({
-    bodyLimit: BODY_LIMIT_BYTES,
-    ...connectionLimitOptions(options.connectionLimits ?? connectionLimitsFor(config)),
-    ...FRAMEWORK_ERROR_OPTIONS,
-    trustProxy: config.trustProxy,
-    // plugins/request-log.ts writes one line per request instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    logger: {
-      level: config.logLevel,
-      redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
-      stream: options.logStream ?? process.stdout,
-    },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-  });
+/** The whole backend as a plugin; register it on an instance made with `serverOptions(config)`. */
+export const verificationApp: FastifyPluginAsync<AppOptions & { overrides?: TestOverrides }> = async (app, options) => {
+  const { config, overrides = {} } = options;
   // Only JSON is accepted by the API; text/plain would otherwise reach the schema as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app);
@@ -126,146 +91,34 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   refuseRequestsWhileClosing(app);
 
   const emulatorMode = config.alipay.mode === 'emulator';
-  const emulatorKeys = emulatorMode ? (options.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;
-  const pepper = config.idHmacPepper ?? ensureIdHmacPepper(config.dataDir);
+  const emulatorKeys = emulatorMode ? (overrides.emulatorKeys ?? ensureEmulatorKeys(config.dataDir)) : undefined;
 
-  let clientOptions: AlipayClientOptions;
-  let clientConfig: ClientConfig;
-  if (config.alipay.mode === 'alipay') {
-    clientOptions = {
-      ...config.alipay,
-      timeoutMs: config.alipayTimeoutMs,
-      clock,
-      certCacheDir: join(config.dataDir, 'alipay-certs'),
-      log: app.log.child({ component: 'alipay-client' }),
-    };
-    clientConfig = { mode: 'alipay', appId: config.alipay.appId, oauthAuthorizeUrl: config.alipay.oauthAuthorizeUrl };
-  } else {
-    const keys = emulatorKeys as EmulatorKeys;
-    const emulatorBase = config.alipay.emulatorUrl ?? config.publicUrl;
-    clientOptions = {
-      appId: keys.appId,
-      privateKey: keys.appPrivateKey,
-      keyType: 'PKCS8',
-      alipayPublicKey: keys.alipayPublicKey,
-      gateway: `${emulatorBase}/emulator/gateway.do`,
-      timeoutMs: config.alipayTimeoutMs,
-      clock,
-    };
-    clientConfig = { mode: 'emulator', appId: keys.appId, oauthAuthorizeUrl: `${emulatorBase}/emulator/oauth2/publicAppAuthorize.htm` };
-  }
-  if (config.h5DoneUrl !== undefined) clientConfig.doneUrl = config.h5DoneUrl;
-  let alipay: AlipayGateway;
-  if (options.alipay) {
-    alipay = options.alipay;
-  } else {
-    const client = createAlipayClient(clientOptions);
-    app.addHook('onClose', async () => client.close());
-    alipay = client;
-  }
-
-  const repository = options.repository ?? (await openSqliteRepository(join(config.dataDir, 'verifications.sqlite')));
-  const purge = async (): Promise<void> => {
-    const now = clock();
-    const purged = await repository.purgeExpired(now, now - CERTIFY_ID_LIFETIME_MS);
-    if (purged.sessions + purged.idempotencyRecords > 0) app.log.info({ purged }, 'purged expired sessions and idempotency records');
-  };
-  await purge();
-  const purgeTimer = setInterval(() => {
-    purge().catch((error: unknown) => app.log.error({ err: error }, 'purge failed'));
-  }, PURGE_INTERVAL_MS);
-  purgeTimer.unref();
-  app.addHook('onClose', async () => {
-    clearInterval(purgeTimer);
-    await repository.close();
-  });
-
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Alipay identity verification: merchant backend', version: '0.1.0' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-
-  const sessions = new SessionService({ repository, alipay, clock, ttlSeconds: config.sessionTtlSeconds });
-  const auditLog = app.log.child({ audit: true });
-  const verifications = new VerificationService({
-    repository,
-    alipay,
-    clock,
-    sleep,
-    random,
-    rateLimiter: new RateLimiter(clock),
-    rateLimits: config.rateLimits,
-    pepper,
-    bizCodeAllowlist: config.bizCodeAllowlist,
-    returnUrl: config.returnUrl,
-    queryRetries: config.queryRetries,
-    initializeRetries: config.initializeRetries,
-    queryCacheMs: config.queryCacheMs,
-    minorPolicy: config.minorPolicy,
-    retryBaseDelayMs: options.retryBaseDelayMs ?? 200,
-    audit: (entry: AuditEntry) => auditLog.info(entry, 'verification status changed'),
-  });
-
-  await app.register(metaRoutes, { clientConfig });
-  const ipLimiter = new RateLimiter(clock);
-  await app.register(async (api) => {
-    // Per-IP limit on every API route registered in this scope (not by URL prefix).
-    // Answers carry bearer tokens and personal status: no cache may keep them.
-    api.addHook('onSend', async (_request, reply) => {
-      void reply.header('cache-control', 'no-store');
-    });
-    // Per-IP limit on the routes that cost money or could serve as an oracle (they opt in with
-    // `config.rateLimitByIp`). Status polls are left out: many people share one carrier NAT
-    // address, and polls never reach Alipay more than once per QUERY_CACHE_MS anyway.
-    if (config.rateLimits.perIpPerMinute > 0) {
-      api.addHook('onRequest', async (request) => {
-        if (!request.routeOptions.config.rateLimitByIp) return;
-        const retryAfter = ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);
-        if (retryAfter !== undefined) throw rateLimited(retryAfter);
-      });
-    }
-    await api.register(sessionRoutes, { sessions });
-    await api.register(verificationRoutes, { sessions, verifications });
-  });
-
-  if (emulatorMode && config.alipay.mode === 'emulator' && !config.alipay.emulatorUrl) {
-    const store = options.emulatorStore ?? new CertificationStore(join(config.dataDir, 'emulator.sqlite'));
-    app.addHook('onClose', async () => store.close());
-    await app.register(emulatorPlugin, {
-      prefix: '/emulator',
-      keys: emulatorKeys as EmulatorKeys,
-      store,
-      faults: new FaultInjector(options.emulatorFaults ?? NO_FAULTS, random),
-      clock,
-      sleep,
-      redirectOrigins: [new URL(config.publicUrl).origin],
+  await app.register(dependencies, { clock: overrides.clock, sleep: overrides.sleep, random: overrides.random });
+  await app.register(store, { config, repository: overrides.repository });
+  await app.register(alipay, { config, emulatorKeys, alipay: overrides.alipay });
+  await app.register(openapi);
+  await app.register(operations, { metricsToken: config.metricsToken, metricsOpen: emulatorMode });
+  await app.register(api, { config });
+  if (emulatorKeys && config.alipay.mode === 'emulator' && !config.alipay.emulatorUrl) {
+    await app.register(embeddedEmulator, {
+      config,
+      keys: emulatorKeys,
+      faults: options.emulatorFaults,
       settings: options.emulatorSettings,
+      store: overrides.emulatorStore,
     });
   }
-
   // NODE_ENV is how a deploy says "production" to Node tooling; the build writes maps either way.
-  registerH5(app, repoRoot, { serveSourceMaps: process.env.NODE_ENV !== 'production' });
-  return app;
-}
+  await app.register(h5, { repoRoot: overrides.repoRoot ?? REPO_ROOT, serveSourceMaps: process.env.NODE_ENV !== 'production' });
+};
 
 /**
- * Serves the H5 page (h5/public at /, its bundle h5/dist at /assets/) when it has been built.
- * Without `serveSourceMaps`, `*.map` answers 404: a public map hands out the unminified source.
+ * Builds the app; the caller listens (server.ts) or injects (tests), then closes it.
+ * @param overrides only tests pass these
  */
-function registerH5(app: FastifyInstance, repoRoot: string, options: { serveSourceMaps: boolean }): void {
-  const publicDir = join(repoRoot, 'h5', 'public');
-  const distDir = join(repoRoot, 'h5', 'dist');
-  if (existsSync(publicDir)) {
-    void app.register(fastifyStatic, { root: publicDir, prefix: '/', index: ['index.html'], setHeaders: setH5PageHeaders });
-  }
-  if (existsSync(distDir)) {
-    void app.register(fastifyStatic, {
-      root: distDir,
-      prefix: '/assets/',
-      decorateReply: !existsSync(publicDir),
-      allowedPath: (pathName) => options.serveSourceMaps || !pathName.endsWith('.map'),
-    });
-  }
+export async function buildApp(options: AppOptions, overrides: TestOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(options.config, { logStream: overrides.logStream, connectionLimits: overrides.connectionLimits }));
+  // fp: the error handler, hooks and decorators the app installs apply to the root instance.
+  await app.register(fp(verificationApp, { name: 'verification-app' }), { ...options, overrides });
+  return app;
 }

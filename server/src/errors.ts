@@ -5,15 +5,19 @@
  */
 import { ApiErrorCode } from '../../utils/error-codes';
 
-/** An error with an HTTP status and a code from utils/error-codes.ts; its message is shown to clients. */
+/**
+ * An error with an HTTP status and a code from utils/error-codes.ts; its message is shown to
+ * clients. One made from another error keeps it as `cause`, for the log only.
+ */
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: ApiErrorCode,
     message: string,
     readonly extra: { retryAfterSeconds?: number; subCode?: string } = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The process entry (`npm start`): load the config, build the app, listen, print where
- * things are, and close gracefully on SIGINT/SIGTERM (in-flight requests finish; every
- * verification was committed to SQLite before its 201, so nothing pending is lost).
+ * things are, and close gracefully on SIGINT/SIGTERM (plugins/graceful-close.ts: in-flight
+ * requests finish, background workers stop; every verification was committed to SQLite
+ * before its 201, so nothing pending is lost).
  */
 import { resolve } from 'node:path';
 import { buildApp } from './app';
 import { AlipayModeConfig, ConfigError } from './config';
-import { closeGracefully } from './plugins/graceful-close';
+import { exitGracefully } from './plugins/graceful-close';
 import { prepareStartUp } from './start-up';
 
 /** The banner's mode line: app, gateway host and proxy host (never the proxy's URL, which may carry credentials). */
@@ -16,18 +17,9 @@ function describeAlipayMode(alipay: AlipayModeConfig): string {
 }
 
 async function main(): Promise<void> {
-  const repoRoot = resolve(__dirname, '..', '..');
-  const { config, emulatorFaults, emulatorSettings } = prepareStartUp(process.env, repoRoot);
-  const app = await buildApp({ config, repoRoot, emulatorFaults, emulatorSettings });
-
-  let closing = false;
-  const shutdown = (signal: string): void => {
-    if (closing) return;
-    closing = true;
-    closeGracefully(app, { reason: signal, exit: (code) => process.exit(code) });
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  const { config, emulatorFaults, emulatorSettings } = prepareStartUp(process.env, resolve(__dirname, '..', '..'));
+  const app = await buildApp({ config, emulatorFaults, emulatorSettings });
+  exitGracefully(app);
 
   await app.listen({ port: config.port, host: config.host });
   const mode = config.alipay.mode === 'alipay' ? describeAlipayMode(config.alipay) : `emulator (${config.alipay.emulatorUrl ?? `${config.publicUrl}/emulator`})`;
@@ -35,7 +27,7 @@ async function main(): Promise<void> {
     [
       `H5 page: ${config.publicUrl}/`,
       `API base: ${config.publicUrl}/api`,
-      `OpenAPI: ${config.publicUrl}/openapi.json`,
+      `API reference: ${config.publicUrl}/docs (OpenAPI: ${config.publicUrl}/openapi.json)`,
       `Mode: ${mode}`,
       '',
     ].join('\n'),

@@ -180,8 +180,7 @@ describe.each(keySetups)('$name', (setup) => {
       },
       '/nonexistent-repo',
     );
-    app = await buildApp({
-      config,
+    app = await buildApp({ config }, {
       repository: await openSqliteRepository(':memory:'),
       logStream: captureStream(),
       // Retries back off through this sleeper: recorded nowhere, never waited for.

@@ -41,8 +41,7 @@ function fakeRepoWithH5(): string {
 async function startEmbedded(clock: TestClock, repoRoot = '/nonexistent-repo'): Promise<{ app: FastifyInstance; baseUrl: string }> {
   const port = await freePort();
   const config = parseConfig({ PORT: String(port), DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-embedded-')) }, repoRoot);
-  const app = await buildApp({
-    config,
+  const app = await buildApp({ config }, {
     clock: clock.read,
     emulatorKeys: testKeys(),
     repository: await openSqliteRepository(':memory:'),
@@ -171,7 +170,7 @@ describe('real mode', () => {
       },
       '/nonexistent-repo',
     );
-    const app = await buildApp({ config, clock: clock.read, repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
+    const app = await buildApp({ config }, { clock: clock.read, repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
     apps.push(app);
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     expect((await send(baseUrl, { url: '/api/client-config' })).json()).toEqual({
@@ -209,8 +208,7 @@ describe('sessions', () => {
       },
     };
     const config = parseConfig({ ID_HMAC_PEPPER: TEST_PEPPER, DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-sessions-')) }, '/nonexistent-repo');
-    const app = await buildApp({
-      config,
+    const app = await buildApp({ config }, {
       alipay: refusing,
       emulatorKeys: testKeys(),
       repository: await openSqliteRepository(':memory:'),

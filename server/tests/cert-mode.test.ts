@@ -67,7 +67,7 @@ async function startBackend(emulatorUrl: string, dataDir: string): Promise<{ app
     },
     '/nonexistent-repo',
   );
-  const app = await buildApp({ config, repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
+  const app = await buildApp({ config }, { repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }
 

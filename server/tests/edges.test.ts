@@ -8,11 +8,13 @@
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FastifyInstance } from 'fastify';
-import { buildApp, BuildAppOptions } from '../src/app';
+import Fastify, { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { buildApp, TestOverrides, verificationApp } from '../src/app';
+import { serverOptions } from '../src/app/server-options';
 import { parseConfig } from '../src/config';
 import { ConnectionLimits, connectionLimitsFor, MIN_CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../src/plugins/connection-limits';
-import { closeGracefully } from '../src/plugins/graceful-close';
+import { exitGracefully } from '../src/plugins/graceful-close';
 import { H5_CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from '../src/plugins/security-headers';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { capturedLogLines, captureStream, testKeys, TEST_PEPPER } from './support/harness';
@@ -43,7 +45,7 @@ interface StartOptions {
   repoRoot?: string;
   /** Leave the repository to buildApp (SQLite in DATA_DIR) instead of an in-memory one. */
   fileRepository?: boolean;
-  repository?: BuildAppOptions['repository'];
+  repository?: TestOverrides['repository'];
   /** The caller closes the app (shutdown tests). */
   unmanaged?: boolean;
 }
@@ -54,8 +56,7 @@ async function start(options: StartOptions = {}): Promise<Running> {
   const dataDir = options.env?.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'verify-edges-'));
   const repoRoot = options.repoRoot ?? '/nonexistent-repo';
   const config = parseConfig({ PORT: String(port), DATA_DIR: dataDir, ID_HMAC_PEPPER: TEST_PEPPER, ...options.env }, repoRoot);
-  const app = await buildApp({
-    config,
+  const app = await buildApp({ config }, {
     emulatorKeys: testKeys(),
     repository: options.repository ?? (options.fileRepository ? undefined : await openSqliteRepository(':memory:')),
     logStream: captureStream(),
@@ -140,6 +141,21 @@ describe('shutdown', () => {
     return connection;
   }
 
+  /**
+   * Starts the close as SIGTERM would, through close-with-grace, with process.exit caught: the
+   * exit code it would have ended the process with. close-with-grace's deadline timer outlives
+   * the close, so the tests keep the deadline short.
+   */
+  function closeAsOnSignal(app: FastifyInstance, options: { graceMs: number; deadlineMs: number }): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+        exit.mockRestore();
+        resolve(code ?? 0);
+      }) as typeof process.exit);
+      exitGracefully(app, { ...options, events: 'manual' }).close();
+    });
+  }
+
   it('finishes within the grace period with a dribbling client and an idle keep-alive client connected, and exits 0', async () => {
     const { app, port } = await start({ unmanaged: true });
     const idle = await idleKeepAlive(port);
@@ -149,7 +165,7 @@ describe('shutdown', () => {
     expect((await slow.response(0)).statusCode).toBe(200);
     const dribbling = dribble(slow, DRIBBLED_BODY, 20);
 
-    const exitCode = new Promise<number>((resolve) => closeGracefully(app, { reason: 'test', exit: resolve, graceMs: 100, deadlineMs: 10_000 }));
+    const exitCode = closeAsOnSignal(app, { graceMs: 100, deadlineMs: 2_000 });
     expect(await within(exitCode, FAILURE_AFTER_MS, 'the close did not finish')).toBe(0);
     await dribbling;
     expect(idle.isClosed).toBe(true);
@@ -162,10 +178,38 @@ describe('shutdown', () => {
     // A store whose close never returns: the case the deadline exists for.
     const hanging = Object.assign(Object.create(repository) as typeof repository, { close: () => new Promise<void>(() => undefined) });
     const { app } = await start({ unmanaged: true, repository: hanging });
-    const exitCode = new Promise<number>((resolve) => closeGracefully(app, { reason: 'test', exit: resolve, graceMs: 20, deadlineMs: 100 }));
+    const exitCode = closeAsOnSignal(app, { graceMs: 20, deadlineMs: 100 });
     expect(await within(exitCode, FAILURE_AFTER_MS, 'the deadline did not fire')).toBe(1);
     expect(capturedLogLines.some((line) => line.includes('shutdown did not finish before the deadline'))).toBe(true);
     await repository.close();
+  });
+
+  it('stops a background worker that its piece registered with an onClose hook, before the store closes, and exits 0', async () => {
+    const config = parseConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'verify-edges-')), ID_HMAC_PEPPER: TEST_PEPPER }, '/nonexistent-repo');
+    const repository = await openSqliteRepository(':memory:');
+    const events: string[] = [];
+    const app = Fastify(serverOptions(config, { logStream: captureStream() }));
+    await app.register(fp(verificationApp), {
+      config,
+      overrides: { emulatorKeys: testKeys(), repoRoot: '/nonexistent-repo', repository: Object.assign(Object.create(repository) as typeof repository, {
+        close: async () => {
+          events.push('store closed');
+          await repository.close();
+        },
+      }) },
+    });
+    // A worker piece, as workers/ plug in: start with the app, stop in the piece's own onClose hook.
+    await app.register(fp(async (instance) => {
+      const timer = setInterval(() => events.push('worker ran'), 60_000);
+      instance.addHook('onClose', async () => {
+        clearInterval(timer);
+        events.push('worker stopped');
+      });
+    }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const exitCode = closeAsOnSignal(app, { graceMs: 100, deadlineMs: 2_000 });
+    expect(await within(exitCode, FAILURE_AFTER_MS, 'the close did not finish')).toBe(0);
+    expect(events).toEqual(['worker stopped', 'store closed']);
   });
 
   it('answers a request that arrives on an open connection during the close with 503 in the error shape', async () => {

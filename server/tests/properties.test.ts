@@ -15,10 +15,9 @@ import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { captureStream, CURRENT_CONSENT_VERSION, TEST_PEPPER, testKeys } from './support/harness';
-import { send } from './support/http';
+import { inject } from './support/http';
 
 let app: FastifyInstance;
-let baseUrl: string;
 let token: string;
 const initialized: CertifyInitializeInput[] = [];
 let exchanged = 0;
@@ -49,15 +48,13 @@ beforeAll(async () => {
     },
     '/nonexistent-repo',
   );
-  app = await buildApp({
-    config,
+  app = await buildApp({ config }, {
     alipay: stubGateway,
     emulatorKeys: testKeys(),
     repository: await openSqliteRepository(':memory:'),
     logStream: captureStream(),
   });
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  token = (await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'property-user' } })).json<{ token: string }>().token;
+  token = (await inject(app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'property-user' } })).json<{ token: string }>().token;
 });
 
 afterAll(async () => {
@@ -67,9 +64,9 @@ afterAll(async () => {
 it('accepts every valid ID number of every type, sending the type it implies to initialize', async () => {
   await fc.assert(
     fc.asyncProperty(validCertNoArbitrary(), fc.constantFrom(...TEST_NAMES), async (certNo, certName) => {
-      const user = (await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'property-run' } })).json<{ token: string }>().token;
+      const user = (await inject(app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'property-run' } })).json<{ token: string }>().token;
       // Generated birth dates reach 2020: holders under 14 come with their guardian's consent.
-      const response = await send(baseUrl, {
+      const response = await inject(app, {
         method: 'POST',
         url: '/api/verifications',
         headers: { authorization: `Bearer ${user}` },
@@ -78,7 +75,7 @@ it('accepts every valid ID number of every type, sending the type it implies to 
       expect(response.statusCode).toBe(201);
       const sent = initialized[initialized.length - 1];
       expect(sent.identity).toEqual({ certName, certNo, certType: certTypeOf(certNo) });
-      const view = await send(baseUrl, {
+      const view = await inject(app, {
         url: `/api/verifications/${response.json<{ verificationId: string }>().verificationId}`,
         headers: { authorization: `Bearer ${user}` },
       });
@@ -97,7 +94,7 @@ it('never answers 5xx nor echoes the input, whatever JSON body it gets', async (
   );
   await fc.assert(
     fc.asyncProperty(body, async (payload) => {
-      const response = await send(baseUrl, {
+      const response = await inject(app, {
         method: 'POST',
         url: '/api/verifications',
         headers: { authorization: `Bearer ${token}` },

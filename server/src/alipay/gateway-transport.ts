@@ -106,7 +106,7 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
       chunks.push(chunk);
     });
     response.once('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), traceId }));
-    response.once('error', () => fail(new UpstreamError('unavailable', 'The connection to Alipay broke during the answer', { traceId })));
+    response.once('error', (error) => fail(new UpstreamError('unavailable', 'The connection to Alipay broke during the answer', { traceId }, { cause: error })));
   }
 
   return {
@@ -142,7 +142,7 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
           outgoing.destroy();
         }, options.timeoutMs);
         onProxyRefusal(outgoing, (status) => fail(new UpstreamError('unavailable', `The proxy refused the tunnel to Alipay (HTTP ${status})`)));
-        outgoing.once('error', () => fail(new UpstreamError('unavailable', unreachable)));
+        outgoing.once('error', (error) => fail(new UpstreamError('unavailable', unreachable, {}, { cause: error })));
         outgoing.end(body);
       });
     },

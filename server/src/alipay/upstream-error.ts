@@ -1,10 +1,9 @@
 /**
  * What went wrong talking to Alipay, as one error class with a kind, so routes answer with
  * one code per failure and retries know what is safe to repeat. Messages never contain the
- * request, the response body or a sign string.
+ * request, the response body or a sign string. What HTTP answer each kind becomes is the
+ * error handler's business (plugins/error-handler.ts), not the adapter's.
  */
-import { ApiError } from '../errors';
-
 export type UpstreamErrorKind =
   /** Our explicit timeout fired; the call may or may not have happened at Alipay. */
   | 'timeout'
@@ -39,21 +38,5 @@ export class UpstreamError extends Error {
   ) {
     super(message, options);
     this.name = 'UpstreamError';
-  }
-}
-
-/** The HTTP answer for an upstream failure (see README, "Errors"). */
-export function toApiError(error: UpstreamError): ApiError {
-  switch (error.kind) {
-    case 'timeout':
-      return new ApiError(504, 'UPSTREAM_TIMEOUT', 'Alipay did not answer in time; try again');
-    case 'unavailable':
-      return new ApiError(503, 'UPSTREAM_UNAVAILABLE', 'Alipay is unavailable; try again later');
-    case 'rejected': {
-      const subCode = error.detail.subCode ?? error.detail.alipayCode ?? 'unknown';
-      return new ApiError(502, 'UPSTREAM_REJECTED', `Alipay rejected the request (sub_code: ${subCode})`, { subCode });
-    }
-    case 'unverified':
-      return new ApiError(502, 'UPSTREAM_UNVERIFIED', 'Alipay\'s answer could not be verified; the outcome is unknown');
   }
 }

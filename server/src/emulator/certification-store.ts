@@ -74,7 +74,10 @@ export class CertificationStore {
 
   find(certifyId: string): EmulatedCertification | undefined {
     const row = this.db.prepare('SELECT * FROM emulator_certifications WHERE certify_id = ?').get(certifyId) as Row | undefined;
-    if (!row) return undefined;
+    return row && this.toCertification(row);
+  }
+
+  private toCertification(row: Row): EmulatedCertification {
     return {
       certifyId: row.certify_id,
       outerOrderNo: row.outer_order_no,
@@ -84,6 +87,12 @@ export class CertificationStore {
       outcome: row.outcome,
       createdAt: row.created_at,
     };
+  }
+
+  /** The latest `limit` certifications, newest first (the emulator's index page). */
+  recent(limit: number): EmulatedCertification[] {
+    const rows = this.db.prepare('SELECT * FROM emulator_certifications ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[];
+    return rows.map((row) => this.toCertification(row));
   }
 
   /** Records an outcome. A pass is final, as at Alipay: later attempts do not undo it. */

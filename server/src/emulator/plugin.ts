@@ -5,6 +5,7 @@
  * signed with the emulated Alipay key (or certificate), as the real gateway does.
  *
  * Routes (relative to the prefix):
+ * - `GET /`: the index page, with the latest certifications (masked) and the knobs below
  * - `POST /gateway.do`: oauth.token, certify.open.initialize, certify.open.query, and in cert
  *   mode alipaycert.download
  * - `GET /gateway.do?method=alipay.user.certify.open.certify&...`: the verification page
@@ -29,6 +30,7 @@ import { responseKeyOf, writeAnswer } from '../alipay/protocol';
 import { EmulatorCertRing } from './alipay-certs';
 import { CertificationStore } from './certification-store';
 import { renderCertifyErrorPage, renderCertifyPage } from './certify-page';
+import { INDEX_PAGE_LIMIT, renderIndexPage } from './index-page';
 import { FaultInjector, FaultSettings } from './faults';
 import { checkCommonParams, EXEC_METHODS, GatewayAnswer, GatewayParams, handleExecMethod, PAGE_METHODS, unavailableNode } from './gateway';
 import { EmulatorKeys } from './keys';
@@ -182,6 +184,13 @@ export const emulatorPlugin: FastifyPluginAsync<EmulatorPluginOptions> = async (
     const contentType = answer.unsigned ? 'text/html;charset=utf-8' : 'application/json;charset=utf-8';
     await reply.header('trace_id', newTraceId()).type(contentType).send(body);
   }
+
+  app.get('/', async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(renderIndexPage({ certifications: store.recent(INDEX_PAGE_LIMIT), faults: faults.current(), settings, prefix: app.prefix })),
+  );
 
   app.post('/gateway.do', async (request: FastifyRequest, reply) => {
     const params: GatewayParams = { ...toParams(request.query), ...toParams(request.body) };

@@ -14,26 +14,49 @@ import type { Socket } from 'node:net';
 import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { ApiErrorBody } from '../../../utils/api-contract';
 import { ApiErrorCode } from '../../../utils/error-codes';
-import { toApiError, UpstreamError } from '../alipay/upstream-error';
+import { UpstreamError } from '../alipay/upstream-error';
 import { ApiError } from '../errors';
 
 function fromFrameworkError(error: FastifyError): ApiError | undefined {
-  if (error.validation) return new ApiError(400, 'VALIDATION_FAILED', error.message);
+  const cause = { cause: error };
+  if (error.validation) return new ApiError(400, 'VALIDATION_FAILED', error.message, {}, cause);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large', {}, cause);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', {}, cause);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ApiError(400, 'VALIDATION_FAILED', 'The body is not valid JSON');
+      return new ApiError(400, 'VALIDATION_FAILED', 'The body is not valid JSON', {}, cause);
     default:
       break;
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ApiError(400, 'VALIDATION_FAILED', 'Malformed request');
+    return new ApiError(400, 'VALIDATION_FAILED', 'Malformed request', {}, cause);
   }
   return undefined;
+}
+
+/**
+ * The HTTP answer for a failed Alipay call, by its kind (docs/server-api.md, "Gateway faults"): a
+ * timeout is 504 and may be retried, an unavailable gateway 503, a refusal 502 with Alipay's
+ * sub_code (it says what to fix), an untrustworthy answer 502 with the outcome unknown.
+ * The upstream error stays as `cause`.
+ */
+export function fromUpstreamError(error: UpstreamError): ApiError {
+  const cause = { cause: error };
+  switch (error.kind) {
+    case 'timeout':
+      return new ApiError(504, 'UPSTREAM_TIMEOUT', 'Alipay did not answer in time; try again', {}, cause);
+    case 'unavailable':
+      return new ApiError(503, 'UPSTREAM_UNAVAILABLE', 'Alipay is unavailable; try again later', {}, cause);
+    case 'rejected': {
+      const subCode = error.detail.subCode ?? error.detail.alipayCode ?? 'unknown';
+      return new ApiError(502, 'UPSTREAM_REJECTED', `Alipay rejected the request (sub_code: ${subCode})`, { subCode }, cause);
+    }
+    case 'unverified':
+      return new ApiError(502, 'UPSTREAM_UNVERIFIED', 'Alipay\'s answer could not be verified; the outcome is unknown', {}, cause);
+  }
 }
 
 function errorBody(code: ApiErrorCode, message: string): ApiErrorBody {
@@ -111,7 +134,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     let apiError: ApiError | undefined;
     if (error instanceof ApiError) apiError = error;
     else if (error instanceof UpstreamError) {
-      apiError = toApiError(error);
+      apiError = fromUpstreamError(error);
       request.log.warn({ upstream: { kind: error.kind, ...error.detail } }, 'Alipay call failed');
     } else apiError = fromFrameworkError(error);
     if (!apiError) {

@@ -2,9 +2,12 @@
  * How the server stops: requests in progress may finish for a grace period, new requests on
  * connections still open get a 503 in our error shape, the connections left after the grace
  * period are cut, and a hard deadline exits the process (non-zero, with a log line) if the
- * close still has not finished, say because a store hangs on close.
+ * close still has not finished, say because a store hangs on close. close-with-grace owns the
+ * signals, the deadline and the exit code; this module says what a close does.
+ * @see https://github.com/mcollina/close-with-grace
  * @see https://fastify.dev/docs/latest/Guides/Recommendations/#graceful-shutdown
  */
+import closeWithGrace from 'close-with-grace';
 import { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors';
 
@@ -40,44 +43,84 @@ export function refuseRequestsWhileClosing(app: FastifyInstance): void {
 export interface CloseOptions {
   /** What asked for the close, for the log (`SIGTERM`). */
   reason: string;
-  /** Ends the process; called once, with 0 after a clean close and 1 otherwise. */
-  exit: (code: number) => void;
   /** Default SHUTDOWN_GRACE_MS. */
   graceMs?: number;
-  /** Default SHUTDOWN_DEADLINE_MS. */
-  deadlineMs?: number;
 }
 
 /**
- * Closes `app` within a bounded time and then calls `exit`. Idle keep-alive connections are
- * dropped at once (`forceCloseConnections: 'idle'`), the rest after `graceMs`, and at
- * `deadlineMs` the process exits with 1 whatever is still pending.
+ * Closes `app`: idle keep-alive connections are dropped at once (`forceCloseConnections:
+ * 'idle'`), requests in progress may finish for `graceMs`, then their connections are cut.
+ * Every onClose hook runs, so background workers stop and the stores close.
  */
-export function closeGracefully(app: FastifyInstance, options: CloseOptions): void {
+export async function closeGracefully(app: FastifyInstance, options: CloseOptions): Promise<void> {
   const graceMs = options.graceMs ?? SHUTDOWN_GRACE_MS;
-  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
-  let exited = false;
-  const exitOnce = (code: number): void => {
-    if (exited) return;
-    exited = true;
-    clearTimeout(graceTimer);
-    clearTimeout(deadlineTimer);
-    options.exit(code);
-  };
   app.log.info({ reason: options.reason }, 'shutting down');
   const graceTimer = setTimeout(() => {
     app.log.warn({ graceMs }, 'requests still open after the grace period; closing their connections');
     app.server.closeAllConnections();
   }, graceMs);
-  const deadlineTimer = setTimeout(() => {
-    app.log.error({ deadlineMs }, 'shutdown did not finish before the deadline; exiting');
-    exitOnce(1);
-  }, deadlineMs);
-  app.close().then(
-    () => exitOnce(0),
-    (error: unknown) => {
-      app.log.error({ err: error }, 'shutdown failed');
-      exitOnce(1);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(graceTimer);
+  }
+}
+
+export interface ShutdownOptions {
+  /** Default SHUTDOWN_GRACE_MS. */
+  graceMs?: number;
+  /** Default SHUTDOWN_DEADLINE_MS. */
+  deadlineMs?: number;
+  /**
+   * Process events that start the close; default all of close-with-grace's (SIGINT, SIGTERM,
+   * uncaughtException, unhandledRejection, …). `manual`: none, the caller calls `close()`
+   * (tests, which must not leave process listeners behind).
+   */
+  events?: 'process' | 'manual';
+}
+
+/** close-with-grace's handle. */
+export interface ShutdownHandle {
+  /** Starts the close now, as a signal would. */
+  close(): void;
+  /** Removes the process listeners. */
+  uninstall(): void;
+}
+
+/** Every event close-with-grace listens to, for `events: 'manual'`. */
+const ALL_PROCESS_EVENTS: NonNullable<closeWithGrace.Options['skip']> = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGUSR2', 'SIGTERM',
+  'uncaughtException', 'unhandledRejection', 'beforeExit',
+];
+
+/**
+ * Closes the app gracefully on SIGINT/SIGTERM (and on an uncaught error, after logging it),
+ * through close-with-grace: it exits 0 after a clean close and 1 after a failed one, and at
+ * `deadlineMs` it exits 1 whatever is still pending (a store that hangs on close), after our
+ * log line. A second signal exits at once.
+ * @returns close-with-grace's handle; `close()` starts the same close by hand
+ * @see https://github.com/mcollina/close-with-grace
+ */
+export function exitGracefully(app: FastifyInstance, options: ShutdownOptions = {}): ShutdownHandle {
+  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS;
+  return closeWithGrace(
+    {
+      delay: deadlineMs,
+      // Our log lines instead of close-with-grace's console output.
+      logger: false,
+      skip: options.events === 'manual' ? ALL_PROCESS_EVENTS : [],
+      onTimeout: () => app.log.error({ deadlineMs }, 'shutdown did not finish before the deadline; exiting'),
+      onSecondSignal: (signal) => app.log.error({ signal }, 'second signal during shutdown; exiting'),
+      onSecondError: (error) => app.log.error({ err: error }, 'second error during shutdown; exiting'),
+    },
+    async ({ signal, err, manual }) => {
+      if (err) app.log.error({ err }, 'uncaught error; shutting down');
+      try {
+        await closeGracefully(app, { reason: signal ?? (err ? 'uncaught error' : manual ? 'manual' : 'exit'), graceMs: options.graceMs });
+      } catch (error) {
+        app.log.error({ err: error }, 'shutdown failed');
+        throw error;
+      }
     },
   );
 }

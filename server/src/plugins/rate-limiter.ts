@@ -2,7 +2,7 @@
  * In-process fixed-window counters for the per-user, per-ID-number and per-IP limits. Each
  * initialize costs the merchant money and an open endpoint is a name/ID oracle, so these
  * sit in front of every Alipay call. One process only: behind several instances, put the
- * counters in a shared store (the README says so).
+ * counters in a shared store (docs/server-api.md, "Limits", says so).
  */
 import { Clock } from '../clock';
 

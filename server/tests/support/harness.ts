@@ -1,6 +1,6 @@
 /**
- * Test harness: the real backend, listening on an ephemeral port, talking over real HTTP, with real RSA2 both
- * ways, to the real emulator listening on an ephemeral 127.0.0.1 port. Time is a controlled
+ * Test harness: the real backend, reached through `app.inject()`, talking over real HTTP, with
+ * real RSA2 both ways, to the real emulator listening on an ephemeral 127.0.0.1 port. Time is a controlled
  * clock shared by both; retry sleeps are recorded, never waited; every log line of the test
  * file is captured so it can be searched for personal data at the end.
  */
@@ -10,14 +10,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { FastifyInstance } from 'fastify';
 import { AlipayGateway, createAlipayClient, CertifyInitializeInput } from '../../src/alipay/alipay-client';
-import { buildApp, BuildAppOptions } from '../../src/app';
+import { buildApp, TestOverrides } from '../../src/app';
 import { parseConfig, ServerConfig } from '../../src/config';
 import { buildEmulatorApp } from '../../src/emulator/emulator-app';
 import { FaultSettings } from '../../src/emulator/faults';
 import { EmulatorKeys, ensureEmulatorKeys } from '../../src/emulator/keys';
 import { EmulatorSettings } from '../../src/emulator/settings';
 import { Repository } from '../../src/store/repository';
-import { send, TestRequest, TestResponse } from './http';
+import { inject, send, TestRequest, TestResponse } from './http';
 import { builtInConsentNotice } from '../../../utils/consent-notice';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
 
@@ -102,8 +102,6 @@ export async function startEmulator(clock: TestClock, faults?: Partial<FaultSett
 
 export interface Harness {
   app: FastifyInstance;
-  /** Where the backend listens, e.g. http://127.0.0.1:40123 */
-  baseUrl: string;
   request(request: TestRequest): Promise<TestResponse>;
   emulatorRequest(request: TestRequest): Promise<TestResponse>;
   emulator: RunningEmulator;
@@ -178,8 +176,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   );
   const repository = options.repository ?? (await openSqliteRepository(':memory:'));
   const sleeps: number[] = [];
-  const buildOptions: BuildAppOptions = {
-    config,
+  const overrides: TestOverrides = {
     clock: clock.read,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -191,14 +188,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logStream: captureStream(),
     repoRoot: '/nonexistent-repo',
   };
-  const app = await buildApp(buildOptions);
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  const request = (input: TestRequest): Promise<TestResponse> => send(baseUrl, input);
+  const app = await buildApp({ config }, overrides);
+  const request = (input: TestRequest): Promise<TestResponse> => inject(app, input);
   const emulatorRequest = (input: TestRequest): Promise<TestResponse> => send(emulator.url, input);
 
   const harness: Harness = {
     app,
-    baseUrl,
     request,
     emulatorRequest,
     emulator,

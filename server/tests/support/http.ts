@@ -1,9 +1,11 @@
 /**
- * A small HTTP client for tests, over Node's fetch against apps listening on ephemeral
- * 127.0.0.1 ports. We would use `app.inject()`, but its light-my-request depends on cookie@2,
- * which is ES-module-only and cannot be loaded by jest 30 on Node 20 (see the final report).
+ * How tests talk to an app: `inject` through Fastify's `app.inject()` (no socket, the way
+ * route tests go), `send` over Node's fetch for apps that must listen on an ephemeral
+ * 127.0.0.1 port (the emulator the Alipay client reaches over real HTTP, and the tests about
+ * sockets themselves). Both answer the same TestResponse.
  */
 import { createServer } from 'node:net';
+import { FastifyInstance } from 'fastify';
 
 export interface ErrorJson {
   error: { code: string; message: string; subCode?: string };
@@ -44,6 +46,28 @@ export async function send(baseUrl: string, request: TestRequest): Promise<TestR
     headers: responseHeaders,
     body: text,
     json: <T>() => JSON.parse(text) as T,
+  };
+}
+
+/** Sends one request through `app.inject()`; redirects are returned, not followed. */
+export async function inject(app: FastifyInstance, request: TestRequest): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...request.headers };
+  let payload: string | undefined;
+  if (typeof request.payload === 'string') payload = request.payload;
+  else if (request.payload !== undefined) {
+    payload = JSON.stringify(request.payload);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await app.inject({ method: (request.method ?? 'GET') as 'GET', url: request.url, headers, payload });
+  const responseHeaders: Record<string, string> = {};
+  for (const [key, value] of Object.entries(response.headers)) {
+    if (value !== undefined) responseHeaders[key] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return {
+    statusCode: response.statusCode,
+    headers: responseHeaders,
+    body: response.body,
+    json: <T>() => JSON.parse(response.body) as T,
   };
 }
 
