@@ -3,7 +3,7 @@
  * mini-program's services/merchant.ts and the H5 page's client all name these, so a
  * change to the contract fails type-checking on every side at once.
  */
-import { ConsentLanguage } from './consent-notice';
+import { Branding, ConsentLanguage } from './consent-notice';
 import { ApiErrorCode } from './error-codes';
 import { CertType } from './identity';
 
@@ -124,4 +124,14 @@ export interface ClientConfig {
    * verification (the client policy's routeDone).
    */
   doneUrl?: string;
+  /** Who the person is dealing with: the header, and the data notice built from it (consentNoticeFor). */
+  branding: Branding;
+  /** What the server does for a holder under 14, so the form can say it before the person submits. */
+  minorPolicy: MinorPolicy;
 }
+
+/**
+ * What happens when the ID number's holder is under 14 (PIPL art. 31): `guardian-consent`
+ * starts the verification only with `guardianConsent: true` in the request, `refuse` never.
+ */
+export type MinorPolicy = 'guardian-consent' | 'refuse';

@@ -20,7 +20,7 @@
  */
 import { ClientConfig, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from './api-contract';
 import { CertifyOutcome } from './certify-outcome';
-import { CONSENT_LANGUAGES, ConsentLanguage, consentVersion } from './consent-notice';
+import { Branding, CONSENT_LANGUAGES, ConsentLanguage, consentVersion } from './consent-notice';
 import { ErrorCode } from './error-codes';
 
 // ---------------------------------------------------------------- outcome router
@@ -367,6 +367,16 @@ export function isClientConfig(body: unknown): body is ClientConfig {
   return (
     hasStrings(body, ['mode', 'appId', 'oauthAuthorizeUrl']) &&
     (body.mode === 'emulator' || body.mode === 'alipay') &&
-    (body.doneUrl === undefined || (typeof body.doneUrl === 'string' && /^https?:\/\//i.test(body.doneUrl)))
+    (body.doneUrl === undefined || (typeof body.doneUrl === 'string' && /^https?:\/\//i.test(body.doneUrl))) &&
+    (body.minorPolicy === 'guardian-consent' || body.minorPolicy === 'refuse') &&
+    isBranding(body.branding)
   );
+}
+
+/** A branding object: its texts non-empty, a whole number of days, a logo (when any) from this server or https. */
+function isBranding(value: unknown): value is Branding {
+  if (!isObject(value) || !hasStrings(value, ['merchantName', 'dataController', 'contact'])) return false;
+  const days = value.retentionDays;
+  if (typeof days !== 'number' || days % 1 !== 0 || days < 1) return false;
+  return value.logoUrl === undefined || (typeof value.logoUrl === 'string' && /^(https:\/\/|\/(?!\/))/i.test(value.logoUrl));
 }

@@ -1,49 +1,103 @@
 /**
- * The full data notice behind the consent checkbox, shared by the mini-program's
- * pages/consent and the H5 form: zh-CN shown, en-US beside it. It states only what the
- * backend really does (see README, server section), so it lives beside the code it describes.
+ * The data notice behind the consent checkbox, shared by the mini-program's pages/consent and
+ * the H5 form, in zh-CN and en-US. It names who processes the data, how to reach them and how
+ * long records are kept (PIPL art. 17) from the merchant's branding (the server's
+ * MERCHANT_NAME, DATA_CONTROLLER, MERCHANT_CONTACT and RETENTION_DAYS, served in
+ * `GET /api/client-config`), and states only what the backend really does, so it lives beside
+ * the code it describes.
  */
-export const CONSENT_NOTICE_ZH_CN = {
-  title: '身份验证信息处理说明',
-  whatHeading: '我们收集什么',
-  what: '你输入的姓名和证件号码（身份证、港澳台居民居住证或外国人永久居留身份证）。',
-  whyHeading: '为什么收集',
-  why: '仅用于确认你是证件的持有人本人，不用于其他目的。',
-  whoHeading: '发送给谁',
-  who: '姓名和证件号码会经我们的服务器发送给支付宝（支付宝（中国）网络技术有限公司），由支付宝通过人脸识别完成验证。人脸图像由支付宝采集和处理，我们不会获得。',
-  keepHeading: '保存多久',
-  keep: '请求完成后，我们不保存原始的姓名和证件号码，只保存一个无法还原的加密散列值（用于识别重复验证）和打码后的证件号码（如 110***********002X），以及验证结果和时间。手机上只临时记录一次验证的编号，以便小程序或页面被关闭后继续查询结果。',
-  rightsHeading: '你的选择',
-  rights: '你可以不同意本说明，此时无法进行身份验证。刷脸过程中你可以随时取消。',
+
+/** Who the person is dealing with: shown in the page header and named in the notice. */
+export interface Branding {
+  /** The name the person knows the service by, shown in the header (e.g. 某某银行). */
+  merchantName: string;
+  /** The legal entity that decides what happens to the data (PIPL's 个人信息处理者). */
+  dataController: string;
+  /** Where questions about personal data go: an e-mail address, a phone number or a web address. */
+  contact: string;
+  /** A logo shown beside the name in the header: an https URL or a path on the server; absent for none. */
+  logoUrl?: string;
+  /** How many days a verification record is kept before it is deleted. */
+  retentionDays: number;
+}
+
+/**
+ * The branding a development server (the emulator) shows when none is configured: it says so,
+ * so a screenshot of it is never mistaken for a real merchant's notice.
+ */
+export const DEVELOPMENT_BRANDING: Branding = {
+  merchantName: '身份验证示例（开发环境）',
+  dataController: '开发环境示例商户（未设置 DATA_CONTROLLER）',
+  contact: 'privacy@example.com',
+  retentionDays: 180,
 };
 
-export type ConsentNotice = typeof CONSENT_NOTICE_ZH_CN;
-
-export const CONSENT_NOTICE_EN_US: ConsentNotice = {
-  title: 'Identity verification data notice',
-  whatHeading: 'What we collect',
-  what: 'The name and ID number you enter (resident ID card, Hong Kong, Macau or Taiwan residence permit, or foreigner\'s permanent residence ID card).',
-  whyHeading: 'Why',
-  why: 'Only to confirm that you are the holder of that ID, for no other purpose.',
-  whoHeading: 'Who receives it',
-  who: 'Your name and ID number go through our server to Alipay, which verifies them with a face check. Alipay captures and processes the face images; we never receive them.',
-  keepHeading: 'How long we keep it',
-  keep: 'After the request we keep no raw name or ID number: only a keyed hash that cannot be reversed (to recognise repeat verifications), the masked number (e.g. 110***********002X), the result and the time. The phone keeps only the id of one open verification, so the result can be looked up after the mini-program or page was closed.',
-  rightsHeading: 'Your choice',
-  rights: 'You may decline this notice; then identity verification is not possible. You can cancel the face check at any time.',
-};
-
-/** The short notice beside the consent checkbox: what, why, to whom, how long. */
-export const CONSENT_SUMMARY_ZH_CN =
-  '我们收集你的姓名和证件号码，仅用于确认你的身份。它们会发送给支付宝进行人脸验证。请求完成后我们不保存原始信息，只保留一个加密散列值和打码后的证件号码（如 110***********002X）。';
-
-export const CONSENT_SUMMARY_EN_US =
-  'We collect your name and ID number only to confirm your identity. They are sent to Alipay for face verification. After the request we keep no raw data, only a keyed hash and the masked number (e.g. 110***********002X).';
+/** The full notice's title and its sections, each a heading and a paragraph. */
+export interface ConsentNotice {
+  title: string;
+  controllerHeading: string;
+  controller: string;
+  whatHeading: string;
+  what: string;
+  whyHeading: string;
+  why: string;
+  whoHeading: string;
+  who: string;
+  keepHeading: string;
+  keep: string;
+  rightsHeading: string;
+  rights: string;
+}
 
 /** The languages the notice is written in; zh-CN is shown unless English is asked for. */
 export type ConsentLanguage = 'zh-CN' | 'en-US';
 
 export const CONSENT_LANGUAGES: readonly ConsentLanguage[] = ['zh-CN', 'en-US'];
+
+function noticeZhCn(branding: Branding): ConsentNotice {
+  return {
+    title: '身份验证个人信息处理说明',
+    controllerHeading: '谁处理您的信息',
+    controller: `${branding.dataController}（“${branding.merchantName}”，下称“我们”）是处理您个人信息的个人信息处理者。如对本说明有疑问，或要查阅、更正、删除您的信息，请联系：${branding.contact}。`,
+    whatHeading: '我们收集什么',
+    what: '您输入的姓名和证件号码（居民身份证、港澳台居民居住证或外国人永久居留身份证）。',
+    whyHeading: '为什么收集',
+    why: '仅用于确认您是证件持有人本人，不用于其他目的。',
+    whoHeading: '提供给谁',
+    who: '姓名和证件号码会经我们的服务器提供给支付宝（支付宝（中国）网络技术有限公司），由支付宝通过人脸验证确认您的身份。人脸图像由支付宝采集和处理，我们不会获得。',
+    keepHeading: '保存多久',
+    keep: `请求完成后，我们不保存原始的姓名和证件号码，只保存一个无法还原的加密散列值（用于识别重复验证）、打码后的证件号码（如 110***********002X）以及验证结果和时间。这些记录保存 ${branding.retentionDays} 天后删除。手机上只临时记录一次验证的编号，以便小程序或页面被关闭后继续查询结果。`,
+    rightsHeading: '您的选择',
+    rights: '您可以不同意本说明，此时无法进行身份验证。人脸验证过程中您可以随时取消。',
+  };
+}
+
+function noticeEnUs(branding: Branding): ConsentNotice {
+  return {
+    title: 'Identity verification: personal data notice',
+    controllerHeading: 'Who handles your data',
+    controller: `${branding.dataController} ("${branding.merchantName}", "we") is the personal information handler for your data. For questions about this notice, or to see, correct or delete your data, contact: ${branding.contact}.`,
+    whatHeading: 'What we collect',
+    what: 'The name and ID number you enter (resident ID card, Hong Kong, Macau or Taiwan residence permit, or foreigner\'s permanent residence ID card).',
+    whyHeading: 'Why',
+    why: 'Only to confirm that you are the holder of that ID, for no other purpose.',
+    whoHeading: 'Who receives it',
+    who: 'Your name and ID number go through our server to Alipay (Alipay (China) Network Technology Co., Ltd.), which confirms your identity with a face check. Alipay captures and processes the face images; we never receive them.',
+    keepHeading: 'How long we keep it',
+    keep: `After the request we keep no raw name or ID number: only a keyed hash that cannot be reversed (to recognise repeat verifications), the masked number (e.g. 110***********002X), the result and the time. These records are deleted after ${branding.retentionDays} days. The phone keeps only the id of one open verification, so the result can be looked up after the mini-program or page was closed.`,
+    rightsHeading: 'Your choice',
+    rights: 'You may decline this notice; then identity verification is not possible. You can cancel the face check at any time.',
+  };
+}
+
+/** The short notice beside the consent checkbox: who, what, why, to whom, how long. */
+function summaryZhCn(branding: Branding): string {
+  return `${branding.merchantName}收集您的姓名和证件号码，仅用于确认您的身份，并提供给支付宝进行人脸验证。请求完成后不保存原始信息，只保留加密散列值和打码后的证件号码（如 110***********002X），${branding.retentionDays} 天后删除。`;
+}
+
+function summaryEnUs(branding: Branding): string {
+  return `${branding.merchantName} collects your name and ID number only to confirm your identity, and gives them to Alipay for a face check. After the request no raw data is kept, only a keyed hash and the masked number (e.g. 110***********002X), deleted after ${branding.retentionDays} days.`;
+}
 
 /**
  * The notice as one plain text, exactly as it is hashed into its version and served by
@@ -55,6 +109,7 @@ export function consentNoticeText(summary: string, notice: ConsentNotice): strin
   return [
     summary,
     notice.title,
+    `${notice.controllerHeading}\n${notice.controller}`,
     `${notice.whatHeading}\n${notice.what}`,
     `${notice.whyHeading}\n${notice.why}`,
     `${notice.whoHeading}\n${notice.who}`,
@@ -62,12 +117,6 @@ export function consentNoticeText(summary: string, notice: ConsentNotice): strin
     `${notice.rightsHeading}\n${notice.rights}`,
   ].join('\n\n');
 }
-
-/** The current notice's plain text per language (see consentNoticeText). */
-export const CONSENT_TEXTS: Readonly<Record<ConsentLanguage, string>> = {
-  'zh-CN': consentNoticeText(CONSENT_SUMMARY_ZH_CN, CONSENT_NOTICE_ZH_CN),
-  'en-US': consentNoticeText(CONSENT_SUMMARY_EN_US, CONSENT_NOTICE_EN_US),
-};
 
 /** UTF-8 bytes of a string (TextEncoder is not on every mini-program base library). */
 function utf8Bytes(text: string): number[] {
@@ -163,14 +212,26 @@ export function consentVersion(text: string): string {
   return sha256Hex(text).slice(0, 16);
 }
 
-/** What a client shows and the version it sends: the built-in notice, or the server's newer one. */
+/** What a client shows and the version it sends. */
 export interface ConsentNoticeVersion {
   version: string;
   text: string;
 }
 
-/** The built-in notice in `language`, with its version. */
-export function builtInConsentNotice(language: ConsentLanguage): ConsentNoticeVersion {
-  const text = CONSENT_TEXTS[language];
-  return { version: consentVersion(text), text };
+/** The notice in one language for one merchant: its parts as shown, its plain text and its version. */
+export interface ConsentNoticeContent extends ConsentNoticeVersion {
+  summary: string;
+  notice: ConsentNotice;
+}
+
+/**
+ * The notice in `language` for the merchant `branding` describes. The server and both clients
+ * build it with this one function from the same branding (the clients get it from
+ * `GET /api/client-config`), so the version a client sends is one the server accepts.
+ */
+export function consentNoticeFor(language: ConsentLanguage, branding: Branding): ConsentNoticeContent {
+  const summary = language === 'en-US' ? summaryEnUs(branding) : summaryZhCn(branding);
+  const notice = language === 'en-US' ? noticeEnUs(branding) : noticeZhCn(branding);
+  const text = consentNoticeText(summary, notice);
+  return { summary, notice, text, version: consentVersion(text) };
 }

@@ -17,7 +17,9 @@ export type IdentityErrorCode =
   | 'CERT_NAME_REQUIRED'
   | 'CERT_NAME_TOO_LONG'
   | 'CERT_NAME_CHARSET'
-  | 'CERT_NAME_DOT';
+  | 'CERT_NAME_DOT'
+  /** A Latin-letter name (permanent residence cards only) with a character or order a card never has. */
+  | 'CERT_NAME_LATIN_CHARSET';
 
 /** Failures the backend answers with, besides identity ones. */
 export type ServerErrorCode =
@@ -35,6 +37,14 @@ export type ServerErrorCode =
   | 'NOT_FOUND'
   | 'RATE_LIMITED'
   | 'IDEMPOTENCY_MISMATCH'
+  /**
+   * 409 from `POST /api/verifications`: a request with the same Idempotency-Key is still being
+   * processed (by another server process), so this one starts no second paid call. Retry after
+   * `Retry-After` seconds: the same key then answers as the first request did.
+   */
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  /** 403 from the merchant API: the API key is valid but lacks the scope the route needs. */
+  | 'FORBIDDEN'
   /**
    * 409 from `POST /api/verifications/:id/certify-url`: the verification has a final status,
    * or its certifyId is past its lifetime, so no certify URL can be signed for it. Read its

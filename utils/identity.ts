@@ -50,8 +50,9 @@ export const IDENTITY_MESSAGES_ZH_CN: Readonly<Record<IdentityErrorCode, string>
   CERT_TYPE_MISMATCH: '证件类型与证件号码不一致，请核对',
   CERT_NAME_REQUIRED: '请输入姓名',
   CERT_NAME_TOO_LONG: '姓名不能超过 50 个字',
-  CERT_NAME_CHARSET: '姓名只能包含汉字和间隔号“·”，请与证件上的姓名保持一致',
+  CERT_NAME_CHARSET: '姓名只能包含汉字和间隔号“·”，请与证件上的姓名保持一致；英文姓名仅限外国人永久居留身份证（9 开头的号码）',
   CERT_NAME_DOT: '间隔号“·”不能在姓名开头或结尾，也不能连续出现',
+  CERT_NAME_LATIN_CHARSET: '英文姓名只能包含英文字母、空格和 - \' , . 这几个符号，以字母开头，请与证件上的英文姓名保持一致',
 };
 
 /** en-US copy, kept beside the zh-CN table for reviewers and support staff. */
@@ -65,8 +66,9 @@ export const IDENTITY_MESSAGES_EN_US: Readonly<Record<IdentityErrorCode, string>
   CERT_TYPE_MISMATCH: 'The certificate type does not match the number',
   CERT_NAME_REQUIRED: 'Enter your name',
   CERT_NAME_TOO_LONG: 'A name has at most 50 characters',
-  CERT_NAME_CHARSET: 'Use Chinese characters and the middle dot “·” only, as on your ID card',
+  CERT_NAME_CHARSET: 'Use Chinese characters and the middle dot “·” only, as on your ID card; Latin letters only with a foreigner\'s permanent residence card (number starting with 9)',
   CERT_NAME_DOT: 'The middle dot “·” cannot start or end a name, or appear twice in a row',
+  CERT_NAME_LATIN_CHARSET: 'A name in Latin letters may hold letters, spaces and - \' , . only, and starts with a letter, as on your card',
 };
 
 export const CERT_NAME_MAX_CODE_POINTS = 50;
@@ -296,11 +298,31 @@ function isHan(point: number): boolean {
 }
 
 /**
- * Canonical form of a typed name: NFKC, spaces removed (no name on a Chinese ID
- * card contains one), and every look-alike dot made U+00B7. Idempotent.
+ * The one card whose holder's name may be in Latin letters: the foreigner's permanent
+ * residence ID card prints the English name (ICAO transliteration, capitals A-Z), and a holder
+ * with a Chinese name has it printed too, so both are accepted for it.
  */
-export function normalizeCertName(raw: string): string {
-  const points = toCodePoints(stripWhitespace(raw.normalize('NFKC')).normalize('NFKC'));
+export const LATIN_NAME_CERT_TYPE: CertType = 'PERMANENT_RESIDENCE_FOREIGNER';
+
+/** What a Latin name holds besides A-Z: space, hyphen, apostrophe, comma, full stop. */
+const LATIN_NAME_PUNCTUATION = " -',.";
+
+function hasLatinLetter(text: string): boolean {
+  return /[A-Za-z]/.test(text);
+}
+
+/**
+ * Canonical form of a typed name. A Chinese name: NFKC, spaces removed (no name on a Chinese
+ * ID card contains one), and every look-alike dot made U+00B7. A Latin name (only for
+ * LATIN_NAME_CERT_TYPE): NFKC, runs of spaces made one, trimmed, typographic apostrophes made
+ * ASCII, and capitals, as the card prints it. Idempotent.
+ */
+export function normalizeCertName(raw: string, certType?: string): string {
+  const nfkc = raw.normalize('NFKC');
+  if (certType === LATIN_NAME_CERT_TYPE && hasLatinLetter(nfkc)) {
+    return nfkc.replace(/\s+/g, ' ').trim().replace(/[\u2018\u2019\u02bc]/g, "'").toUpperCase();
+  }
+  const points = toCodePoints(stripWhitespace(nfkc).normalize('NFKC'));
   let result = '';
   for (let index = 0; index < points.length; index += 1) {
     const point = points[index];
@@ -317,14 +339,39 @@ export function countCodePoints(text: string): number {
 export type CertNameCheck = { ok: true; value: string } | { ok: false; error: IdentityError };
 
 /**
- * Normalizes and validates a name: 1 to 50 code points of Han characters and
- * middle dots, with no dot at either end and never two in a row.
+ * A normalized Latin name: capitals, spaces and - ' , . only, starting with a letter, ending
+ * with a letter or a full stop, and no two marks in a row except a comma or full stop before a
+ * space ("SMITH, JOHN", "J. SMITH").
  */
-export function validateCertName(raw: string): CertNameCheck {
-  const name = normalizeCertName(raw);
+function checkLatinName(name: string): CertNameCheck {
+  let previousMark = '';
+  for (let index = 0; index < name.length; index += 1) {
+    const char = name.charAt(index);
+    const letter = char >= 'A' && char <= 'Z';
+    if (!letter && LATIN_NAME_PUNCTUATION.indexOf(char) < 0) return { ok: false, error: identityError('CERT_NAME_LATIN_CHARSET') };
+    if (letter) {
+      previousMark = '';
+      continue;
+    }
+    const allowedPair = char === ' ' && (previousMark === ',' || previousMark === '.');
+    if (index === 0 || (previousMark !== '' && !allowedPair)) return { ok: false, error: identityError('CERT_NAME_LATIN_CHARSET') };
+    previousMark = char;
+  }
+  if (previousMark !== '' && previousMark !== '.') return { ok: false, error: identityError('CERT_NAME_LATIN_CHARSET') };
+  return { ok: true, value: name };
+}
+
+/**
+ * Normalizes and validates a name: 1 to 50 code points of Han characters and middle dots, with
+ * no dot at either end and never two in a row; or, for LATIN_NAME_CERT_TYPE only, a Latin name
+ * (checkLatinName). Without a type, a name is checked as a Chinese one.
+ */
+export function validateCertName(raw: string, certType?: string): CertNameCheck {
+  const name = normalizeCertName(raw, certType);
   const points = toCodePoints(name);
   if (points.length === 0) return { ok: false, error: identityError('CERT_NAME_REQUIRED') };
   if (points.length > CERT_NAME_MAX_CODE_POINTS) return { ok: false, error: identityError('CERT_NAME_TOO_LONG') };
+  if (certType === LATIN_NAME_CERT_TYPE && hasLatinLetter(name)) return checkLatinName(name);
   const dot = MIDDLE_DOT.charCodeAt(0);
   for (let index = 0; index < points.length; index += 1) {
     if (points[index] !== dot && !isHan(points[index])) {
@@ -360,10 +407,12 @@ export type IdentityFieldErrors = { certName?: IdentityError; certNo?: IdentityE
 
 export type IdentityCheck = { ok: true; value: ValidIdentity } | { ok: false; errors: IdentityFieldErrors };
 
-/** Validates a whole form; every field's refusal is reported, not just the first. */
+/** Validates a whole form; every field's refusal is reported, not just the first. The name is checked for the number's certificate type. */
 export function validateIdentity(input: IdentityInput, now: Date = new Date()): IdentityCheck {
-  const name = validateCertName(input.certName);
   const number = validateCertNo(input.certNo, now);
+  // The number decides which names are possible; until it is valid, a Latin name is not
+  // refused for it (the number's own error is what needs fixing first).
+  const name = validateCertName(input.certName, number.ok ? number.value.certType : LATIN_NAME_CERT_TYPE);
   const errors: IdentityFieldErrors = {};
   if (!name.ok) errors.certName = name.error;
   if (!number.ok) errors.certNo = number.error;

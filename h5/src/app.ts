@@ -21,7 +21,7 @@
 import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
-import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
+import { ConsentNoticeVersion, consentNoticeFor } from '../../utils/consent-notice';
 import {
   ApiError,
   ConfirmMode,
@@ -76,10 +76,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
   let idempotencyKey: string | null = null;
   let lastPendingMode: ConfirmMode = 'once';
   /**
-   * The notice the form shows, whose version a submission sends as `consentVersion`: the
-   * built-in one in the page's language, until the server says it shows a newer one.
+   * The notice the form shows, whose version a submission sends as `consentVersion`: built from
+   * the server's branding once the client config has arrived, until the server says it shows
+   * a newer one.
    */
-  let consentNotice: ConsentNoticeVersion = builtInConsentNotice(copy.locale);
+  let consentNotice: ConsentNoticeVersion | null = null;
   /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
   let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
 
@@ -298,7 +299,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
       if (!idempotencyKey) idempotencyKey = deps.createUuid();
       const created = await api.createVerification(
         token,
-        { certName: check.value.certName, certNo: check.value.certNo, consentVersion: consentNotice.version },
+        { certName: check.value.certName, certNo: check.value.certNo, consentVersion: consentNotice ? consentNotice.version : '' },
         idempotencyKey,
       );
       idempotencyKey = null;
@@ -384,6 +385,8 @@ export async function startApp(deps: AppDeps): Promise<void> {
   view.show({ kind: 'busy', reason: 'signing-in' });
   try {
     config = await api.getClientConfig();
+    consentNotice = consentNoticeFor(copy.locale, config.branding);
+    view.showConsentNotice(consentNotice.text);
     route = chooseCertifyRoute(environment, config.mode);
     if (route === 'open-in-alipay') {
       view.show({ kind: 'open-in-alipay' });

@@ -4,13 +4,6 @@
  * the server word them identically; this file holds the rest.
  */
 import { IdentityErrorCode, ErrorCode } from '../../utils/error-codes';
-import {
-  CONSENT_NOTICE_EN_US,
-  CONSENT_NOTICE_ZH_CN,
-  CONSENT_SUMMARY_EN_US,
-  CONSENT_SUMMARY_ZH_CN,
-  ConsentNotice,
-} from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 
 export type Locale = 'zh-CN' | 'en-US';
@@ -210,6 +203,8 @@ export const ERROR_MESSAGES_ZH_CN: Readonly<Record<PageErrorCode, string>> = {
   NOT_FOUND: '没有找到这次验证，请重新开始。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',
   IDEMPOTENCY_MISMATCH: '请求重复提交，请重新开始。',
+  IDEMPOTENCY_IN_PROGRESS: '上一次提交仍在处理中，请稍候片刻再试，已填写的信息会保留。',
+  FORBIDDEN: '没有执行此操作的权限。',
   VERIFICATION_CLOSED: '这次验证已结束或已过有效期，请重新开始。',
   GUARDIAN_CONSENT_REQUIRED: '证件持有人未满 14 周岁，需由监护人单独阅读并同意后才能验证。',
   CERT_NO_MINOR: '证件持有人未满 14 周岁，本服务暂不支持为未满 14 周岁的用户验证身份。',
@@ -237,6 +232,8 @@ export const ERROR_MESSAGES_EN_US: Readonly<Record<PageErrorCode, string>> = {
   NOT_FOUND: 'This verification was not found. Start again.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
   IDEMPOTENCY_MISMATCH: 'This request was sent twice with different details. Start again.',
+  IDEMPOTENCY_IN_PROGRESS: 'Your previous request is still being processed. Wait a moment and try again; what you entered is kept.',
+  FORBIDDEN: 'You are not allowed to do this.',
   VERIFICATION_CLOSED: 'This verification has ended or expired. Start again.',
   GUARDIAN_CONSENT_REQUIRED: 'The holder of this ID is under 14: a guardian must read and separately agree first.',
   CERT_NO_MINOR: 'The holder of this ID is under 14: this service does not verify people under 14.',
@@ -259,9 +256,6 @@ export interface CopyBundle {
   page: PageCopy;
   errors: Readonly<Record<PageErrorCode, string>>;
   identity: Readonly<Record<IdentityErrorCode, string>>;
-  /** The data notice, shared word for word with the mini-program's consent page. */
-  consentSummary: string;
-  consentNotice: ConsentNotice;
 }
 
 const BUNDLES: Readonly<Record<Locale, CopyBundle>> = {
@@ -270,16 +264,12 @@ const BUNDLES: Readonly<Record<Locale, CopyBundle>> = {
     page: PAGE_COPY_ZH_CN,
     errors: ERROR_MESSAGES_ZH_CN,
     identity: IDENTITY_MESSAGES_ZH_CN,
-    consentSummary: CONSENT_SUMMARY_ZH_CN,
-    consentNotice: CONSENT_NOTICE_ZH_CN,
   },
   'en-US': {
     locale: 'en-US',
     page: PAGE_COPY_EN_US,
     errors: ERROR_MESSAGES_EN_US,
     identity: IDENTITY_MESSAGES_EN_US,
-    consentSummary: CONSENT_SUMMARY_EN_US,
-    consentNotice: CONSENT_NOTICE_EN_US,
   },
 };
 

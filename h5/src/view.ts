@@ -4,7 +4,6 @@
  * (app.ts) decides and screens.ts words each screen.
  */
 import { IdentityFieldErrors } from '../../utils/identity';
-import { ConsentNotice } from '../../utils/consent-notice';
 import { CopyBundle, PageCopy } from './copy';
 import { describeScreen, labelAction, Screen, ScreenAction, BusyReason } from './screens';
 
@@ -27,10 +26,11 @@ export interface PageView {
   show(screen: Screen): void;
   showFieldErrors(errors: IdentityFieldErrors, consentMissing: boolean): void;
   showFormError(message: string): void;
+  /** Shows the data notice (its plain text, consentNoticeText) beside the consent box. */
+  showConsentNotice(text: string): void;
   /**
-   * Replaces the built-in notice with the server's newer one (its plain text: paragraphs split
-   * by blank lines, a heading on the first line of a paragraph that has more), opens it and
-   * unticks the consent box, so the person reads and agrees to what the server now shows.
+   * Replaces the notice with the server's newer one, opens it and unticks the consent box, so
+   * the person reads and agrees to what the server now shows.
    */
   showUpdatedConsent(text: string): void;
   setSubmitting(submitting: boolean): void;
@@ -50,28 +50,11 @@ const BUSY_COPY: Readonly<Record<BusyReason, keyof PageCopy>> = {
   confirming: 'confirming',
 };
 
-const CONSENT_SECTIONS: ReadonlyArray<readonly [keyof ConsentNotice, keyof ConsentNotice]> = [
-  ['whatHeading', 'what'],
-  ['whyHeading', 'why'],
-  ['whoHeading', 'who'],
-  ['keepHeading', 'keep'],
-  ['rightsHeading', 'rights'],
-];
-
-/** The short notice beside the checkbox, and the full one inside its <details>, as text nodes only. */
-function fillConsentNotice(document: Document, copy: CopyBundle): void {
-  byId<HTMLElement>(document, 'consent-summary').textContent = copy.consentSummary;
-  const full = byId<HTMLElement>(document, 'consent-full');
-  CONSENT_SECTIONS.forEach((section) => {
-    const title = document.createElement('h3');
-    title.textContent = copy.consentNotice[section[0]];
-    const text = document.createElement('p');
-    text.textContent = copy.consentNotice[section[1]];
-    full.append(title, text);
-  });
-}
-
-/** The server's plain-text notice in place of the built-in one, as text nodes only. */
+/**
+ * The notice's plain text (consentNoticeText: the summary, then the full notice's title and
+ * each heading with its paragraph, separated by blank lines) into the summary beside the
+ * checkbox and the full notice inside its <details>, as text nodes only.
+ */
 function fillConsentText(document: Document, text: string): void {
   const paragraphs = text.split('\n\n');
   byId<HTMLElement>(document, 'consent-summary').textContent = paragraphs[0];
@@ -101,7 +84,6 @@ export function createPageView(document: Document, copy: CopyBundle, handlers: V
     element.placeholder = copy.page[element.dataset.copyPlaceholder as keyof PageCopy];
   });
 
-  fillConsentNotice(document, copy);
 
   const busy = byId<HTMLElement>(document, 'busy');
   const busyText = byId<HTMLElement>(document, 'busy-text');
@@ -195,6 +177,9 @@ export function createPageView(document: Document, copy: CopyBundle, handlers: V
     },
     showFormError(message) {
       formError.textContent = message;
+    },
+    showConsentNotice(text) {
+      fillConsentText(document, text);
     },
     showUpdatedConsent(text) {
       fillConsentText(document, text);

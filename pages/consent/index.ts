@@ -3,14 +3,14 @@
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  */
-import { CONSENT_NOTICE_ZH_CN, ConsentNotice } from '../../utils/consent-notice';
+import { ConsentNotice, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 
 export interface ConsentData {
   copy: ConsentNotice;
 }
 
 const options = {
-  data: (): ConsentData => ({ copy: CONSENT_NOTICE_ZH_CN }),
+  data: (): ConsentData => ({ copy: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).notice }),
 };
 
 Page(options);

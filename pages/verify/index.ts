@@ -11,7 +11,7 @@
 import debounce from 'lodash/debounce';
 import { CertifyOutcome, UnsupportedReason } from '../../utils/certify-outcome';
 import { ApiError, ConfirmMode, routeCertifyOutcome, routeCreateFailure } from '../../utils/client-policy';
-import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
+import { ConsentNoticeVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { describeErrorCode, isRetryableCode } from '../../utils/error-messages';
 import { ValidIdentity, maskCertNo, validateCertName, validateCertNo, validateIdentity } from '../../utils/identity';
 import { createUuidV4 } from '../../utils/uuid';
@@ -118,7 +118,7 @@ const options = {
 
   onLoad(this: VerifyPage): void {
     this.unansweredSubmission = null;
-    this.consentNotice = builtInConsentNotice('zh-CN');
+    this.consentNotice = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING);
     const resumeId = takeResumeVerification();
     if (resumeId) openResultPage(resumeId, 'poll');
     void checkCertifySupport().then((support) => {

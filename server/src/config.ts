@@ -12,7 +12,12 @@ import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'n
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MinorPolicy } from '../../utils/api-contract';
+import { Branding, DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 import { AlipayCredentials, KeyType } from './alipay/alipay-client';
+import { DEFAULT_RECONCILE_SCHEDULE, parseReconcileSchedule } from './workers/reconcile-schedule';
+
+export type { MinorPolicy };
 
 /** Alipay's production gateway (OpenAPI v2). */
 export const ALIPAY_PRODUCTION_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -65,12 +70,6 @@ export interface RateLimitConfig {
   perIpPerMinute: number;
 }
 
-/**
- * What happens when the ID number's holder is under 14 (PIPL art. 31): `guardian-consent`
- * starts the verification only with `guardianConsent: true` in the request, `refuse` never.
- */
-export type MinorPolicy = 'guardian-consent' | 'refuse';
-
 const MINOR_POLICIES: readonly MinorPolicy[] = ['guardian-consent', 'refuse'];
 
 export interface ServerConfig {
@@ -111,7 +110,34 @@ export interface ServerConfig {
    * https outside development. Default none: 完成 then starts a new verification on a clear form.
    */
   h5DoneUrl?: string;
+  /**
+   * Who the person is dealing with, shown in both clients' header and named in the data notice
+   * (MERCHANT_NAME, DATA_CONTROLLER, MERCHANT_CONTACT, MERCHANT_LOGO_URL, RETENTION_DAYS).
+   * Required in alipay mode; the emulator shows DEVELOPMENT_BRANDING for what is unset.
+   */
+  branding: Branding;
+  /**
+   * METRICS_TOKEN: the Bearer token `GET /metrics` requires, at least 32 characters. Unset:
+   * in alipay mode /metrics is not served at all (404), in emulator mode (loopback only, like
+   * the emulator's own endpoints) it is served without one.
+   */
+  metricsToken?: string;
+  /**
+   * RECONCILE_SCHEDULE: when PENDING verifications are re-queried without a client, as delays
+   * after creation (`20s,1m,5m,30m,1h`, the default), then hourly until expiry; in ms here.
+   */
+  reconcileScheduleMs: number[];
+  /** WEBHOOK_URL and WEBHOOK_SECRET: where signed events go. Unset: no events are written or sent. */
+  webhook?: WebhookConfig;
   alipay: AlipayModeConfig | EmulatorModeConfig;
+}
+
+/** Standard Webhooks target (webhooks/delivery-worker.ts). */
+export interface WebhookConfig {
+  /** WEBHOOK_URL: an absolute http(s) URL, https outside development. */
+  url: string;
+  /** WEBHOOK_SECRET: `whsec_` and the base64 of 24 to 64 random bytes, shared with the receiver. */
+  secret: string;
 }
 
 /** Thrown when the environment cannot make a safe configuration; lists every problem at once. */
@@ -552,6 +578,96 @@ function readDoneUrl(env: Env, problems: string[]): string | undefined {
   return url.href;
 }
 
+/** Longest text a branding variable may hold: it is shown in a header and inside a notice. */
+const BRANDING_MAX_LENGTH = 100;
+
+/**
+ * The merchant's branding. A real deployment must say who processes the data and how to reach
+ * them (PIPL art. 17), so in alipay mode MERCHANT_NAME and MERCHANT_CONTACT are required: a
+ * notice naming no one is refused at start, never shown. DATA_CONTROLLER (the legal entity)
+ * defaults to MERCHANT_NAME. RETENTION_DAYS is also how long records are kept, so the notice
+ * and the deletion can never disagree.
+ */
+function readBranding(env: Env, mode: 'alipay' | 'emulator' | undefined, problems: string[]): Branding {
+  const text = (name: string): string | undefined => {
+    const value = (env[name] ?? '').trim();
+    if (value === '') return undefined;
+    // Control characters would break the header and the notice's plain-text format.
+    // eslint-disable-next-line no-control-regex
+    if (value.length > BRANDING_MAX_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+      problems.push(`${name} must be at most ${BRANDING_MAX_LENGTH} characters, with no control characters`);
+      return undefined;
+    }
+    return value;
+  };
+  const merchantName = text('MERCHANT_NAME');
+  const contact = text('MERCHANT_CONTACT');
+  const unset = (name: string): boolean => (env[name] ?? '').trim() === '';
+  if (mode === 'alipay') {
+    if (unset('MERCHANT_NAME')) problems.push('MERCHANT_NAME is required with ALIPAY_MODE=alipay: the data notice must name who processes the data');
+    if (unset('MERCHANT_CONTACT')) problems.push('MERCHANT_CONTACT is required with ALIPAY_MODE=alipay: the data notice must say how to reach the data controller');
+  }
+  const branding: Branding = {
+    merchantName: merchantName ?? DEVELOPMENT_BRANDING.merchantName,
+    dataController: text('DATA_CONTROLLER') ?? merchantName ?? DEVELOPMENT_BRANDING.dataController,
+    contact: contact ?? DEVELOPMENT_BRANDING.contact,
+    retentionDays: readInteger(env, 'RETENTION_DAYS', DEVELOPMENT_BRANDING.retentionDays, 1, problems),
+  };
+  const logo = text('MERCHANT_LOGO_URL');
+  if (logo !== undefined) {
+    // A path is served by this server; anything else must be https (the page's CSP allows img-src 'self' and https:).
+    if (/^\/(?!\/)/.test(logo)) branding.logoUrl = logo;
+    else if (/^https:\/\/[^\s]+$/i.test(logo)) branding.logoUrl = logo;
+    else problems.push('MERCHANT_LOGO_URL must be an https:// URL or a path starting with /');
+  }
+  return branding;
+}
+
+/** Shortest METRICS_TOKEN accepted: a guessable token would publish the service's traffic. */
+const METRICS_TOKEN_MIN_LENGTH = 32;
+
+function readMetricsToken(env: Env, problems: string[]): string | undefined {
+  const token = env.METRICS_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  if (token.length < METRICS_TOKEN_MIN_LENGTH) problems.push(`METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters`);
+  return token;
+}
+
+function readReconcileSchedule(env: Env, problems: string[]): number[] {
+  const parsed = parseReconcileSchedule(env.RECONCILE_SCHEDULE || DEFAULT_RECONCILE_SCHEDULE);
+  if (parsed.ok) return parsed.delaysMs;
+  problems.push(parsed.problem);
+  return [];
+}
+
+const WEBHOOK_SECRET_FORMAT = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
+
+/**
+ * WEBHOOK_URL with its WEBHOOK_SECRET, or undefined when neither is set. Fail closed: a URL
+ * without a valid secret would mean unsigned (or unverifiable) events, so it stops the server.
+ * Events carry the user's id and masked number, so the URL is https outside development.
+ */
+function readWebhook(env: Env, problems: string[]): WebhookConfig | undefined {
+  const rawUrl = env.WEBHOOK_URL ?? '';
+  const secret = env.WEBHOOK_SECRET ?? '';
+  if (rawUrl === '' && secret === '') return undefined;
+  if (rawUrl === '') {
+    problems.push('WEBHOOK_SECRET is set but WEBHOOK_URL is not: set WEBHOOK_URL to the receiver, or unset WEBHOOK_SECRET');
+    return undefined;
+  }
+  const url = parseHttpUrl(rawUrl, 'WEBHOOK_URL', problems);
+  const nodeEnv = (env.NODE_ENV ?? '').trim().toLowerCase();
+  if (url && url.protocol !== 'https:' && !DEVELOPMENT_NODE_ENVS.has(nodeEnv)) {
+    problems.push(`WEBHOOK_URL must be an https:// URL when NODE_ENV is ${nodeEnv}`);
+  }
+  const key = WEBHOOK_SECRET_FORMAT.exec(secret)?.[1];
+  const bytes = key === undefined ? 0 : Buffer.from(key, 'base64').length;
+  if (bytes < 24 || bytes > 64) {
+    problems.push('WEBHOOK_URL needs WEBHOOK_SECRET: whsec_ and the base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))');
+  }
+  return url ? { url: url.href, secret } : undefined;
+}
+
 /** DATA_DIR as configured, or `<repoRoot>/data`. */
 export function resolveDataDir(env: Env, repoRoot: string): string {
   return resolve(env.DATA_DIR || join(repoRoot, 'data'));
@@ -608,6 +724,10 @@ export function parseConfig(env: Env, repoRoot: string): ServerConfig {
     queryCacheMs: readInteger(env, 'QUERY_CACHE_MS', 1000, 0, problems),
     minorPolicy: readMinorPolicy(env, problems),
     h5DoneUrl: readDoneUrl(env, problems),
+    branding: readBranding(env, mode, problems),
+    metricsToken: readMetricsToken(env, problems),
+    reconcileScheduleMs: readReconcileSchedule(env, problems),
+    webhook: readWebhook(env, problems),
     alipay,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -123,12 +123,25 @@ export const VerificationReply = {
 
 export const ClientConfigReply = {
   type: 'object',
-  required: ['mode', 'appId', 'oauthAuthorizeUrl'],
+  required: ['mode', 'appId', 'oauthAuthorizeUrl', 'branding', 'minorPolicy'],
   properties: {
     mode: { type: 'string', enum: ['emulator', 'alipay'] },
     appId: { type: 'string' },
     oauthAuthorizeUrl: { type: 'string' },
     doneUrl: { type: 'string', format: 'uri', description: 'Where 完成 on the verified screen goes (H5_DONE_URL); absent when none is configured' },
+    branding: {
+      type: 'object',
+      required: ['merchantName', 'dataController', 'contact', 'retentionDays'],
+      description: 'Who the person is dealing with: the header, and the data notice the clients build from it (utils/consent-notice.ts consentNoticeFor)',
+      properties: {
+        merchantName: { type: 'string', description: 'MERCHANT_NAME' },
+        dataController: { type: 'string', description: 'DATA_CONTROLLER, default MERCHANT_NAME' },
+        contact: { type: 'string', description: 'MERCHANT_CONTACT: where questions about personal data go' },
+        logoUrl: { type: 'string', description: 'MERCHANT_LOGO_URL: an https URL or a path on this server; absent for none' },
+        retentionDays: { type: 'integer', minimum: 1, description: 'RETENTION_DAYS: how long verification records are kept' },
+      },
+    },
+    minorPolicy: { type: 'string', enum: ['guardian-consent', 'refuse'], description: 'MINOR_POLICY: what the server does for a holder under 14' },
   },
 } as const;
 

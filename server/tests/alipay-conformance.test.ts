@@ -16,7 +16,7 @@ import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { AnswerSigner, certSerialNumbersOf, FixtureGateway, GatewayHit, loadAnswerFixtures, startFixtureGateway } from './support/fixture-gateway';
-import { captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, TEST_PEPPER, testKeys } from './support/harness';
+import { captureStream, expectNoSecretsInLogs, TEST_PEPPER, testKeys, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
 import { send, TestResponse } from './support/http';
 
 /** The gateway methods, as Alipay spells them (the fixtures name theirs). */
@@ -166,6 +166,7 @@ describe.each(keySetups)('$name', (setup) => {
     const config = parseConfig(
       {
         ALIPAY_MODE: 'alipay',
+        ...TEST_MERCHANT_ENV,
         ALIPAY_APP_ID: APP_ID,
         ...setup.keyEnv(dataDir),
         ALIPAY_GATEWAY: gateway.url,
@@ -209,7 +210,7 @@ describe.each(keySetups)('$name', (setup) => {
   }
 
   function createVerification(token: string): Promise<TestResponse> {
-    return send(baseUrl, { method: 'POST', url: '/api/verifications', headers: bearer(token), payload: { ...nextPerson(), consentVersion: CURRENT_CONSENT_VERSION } });
+    return send(baseUrl, { method: 'POST', url: '/api/verifications', headers: bearer(token), payload: { ...nextPerson(), consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
   }
 
   async function startVerification(token: string): Promise<string> {

@@ -14,7 +14,8 @@ import { UpstreamError } from '../src/alipay/upstream-error';
 import { buildApp } from '../src/app';
 import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
-import { capturedLogLines, captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER } from './support/harness';
+import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
+import { capturedLogLines, captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
 import { freePort, send } from './support/http';
 
 const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
@@ -58,7 +59,13 @@ describe('emulator mode, embedded (npm start)', () => {
     const clock = new TestClock();
     const { baseUrl } = await startEmbedded(clock);
     const clientConfig = (await send(baseUrl, { url: '/api/client-config' })).json<ClientConfig>();
-    expect(clientConfig).toEqual({ mode: 'emulator', appId: testKeys().appId, oauthAuthorizeUrl: `${baseUrl}/emulator/oauth2/publicAppAuthorize.htm` });
+    expect(clientConfig).toEqual({
+      mode: 'emulator',
+      appId: testKeys().appId,
+      oauthAuthorizeUrl: `${baseUrl}/emulator/oauth2/publicAppAuthorize.htm`,
+      branding: DEVELOPMENT_BRANDING,
+      minorPolicy: 'guardian-consent',
+    });
 
     const authorizeUrl = `${clientConfig.oauthAuthorizeUrl}?${new URLSearchParams({ app_id: clientConfig.appId, scope: 'auth_base', redirect_uri: `${baseUrl}/` })}`;
     const redirect = await send(baseUrl, { url: authorizeUrl });
@@ -158,6 +165,7 @@ describe('real mode', () => {
     const config = parseConfig(
       {
         ALIPAY_MODE: 'alipay',
+        ...TEST_MERCHANT_ENV,
         ALIPAY_APP_ID: keys.appId,
         ALIPAY_PRIVATE_KEY: keys.appPrivateKey,
         ALIPAY_KEY_TYPE: 'PKCS8',
@@ -177,6 +185,8 @@ describe('real mode', () => {
       mode: 'alipay',
       appId: keys.appId,
       oauthAuthorizeUrl: `${emulator.url}/emulator/oauth2/publicAppAuthorize.htm`,
+      branding: { merchantName: '示例银行', dataController: '示例银行', contact: 'privacy@bank.example', retentionDays: 180 },
+      minorPolicy: 'guardian-consent',
     });
     const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'real-mode-code' } });
     expect(session.statusCode).toBe(201);
@@ -184,7 +194,7 @@ describe('real mode', () => {
       method: 'POST',
       url: '/api/verifications',
       headers: { authorization: `Bearer ${session.json<{ token: string }>().token}` },
-      payload: { ...person, consentVersion: CURRENT_CONSENT_VERSION },
+      payload: { ...person, consentVersion: TEST_MERCHANT_CONSENT_VERSION },
     });
     expect(created.statusCode).toBe(201);
     expect(new URL(created.json<CreateVerificationResponse>().url).searchParams.get('app_auth_token')).toBe('isv-token-1');

@@ -20,7 +20,7 @@ import { EmulatorCertRing } from '../src/emulator/alipay-certs';
 import { buildEmulatorApp } from '../src/emulator/emulator-app';
 import { EMULATOR_APP_ID, EmulatorKeys } from '../src/emulator/keys';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
-import { capturedLogLines, captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, TEST_PEPPER } from './support/harness';
+import { capturedLogLines, captureStream, expectNoSecretsInLogs, TEST_PEPPER, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
 import { send, TestResponse } from './support/http';
 
 const fixtures = join(__dirname, 'fixtures', 'cert-mode');
@@ -55,6 +55,7 @@ async function startBackend(emulatorUrl: string, dataDir: string): Promise<{ app
   const config = parseConfig(
     {
       ALIPAY_MODE: 'alipay',
+      ...TEST_MERCHANT_ENV,
       ALIPAY_APP_ID: EMULATOR_APP_ID,
       ALIPAY_PRIVATE_KEY_FILE: join(fixtures, 'appPrivateKey.pem'),
       ALIPAY_APP_CERT_FILE: join(fixtures, 'appCertPublicKey.crt'),
@@ -76,7 +77,7 @@ async function startFlow(backendUrl: string, person: (typeof people)[number]): P
   const session = await send(backendUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: `cert-mode-${person.certNo}` } });
   expect(session.statusCode).toBe(201);
   const authorization = { authorization: `Bearer ${session.json<{ token: string }>().token}` };
-  const created = await send(backendUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: { ...person, consentVersion: CURRENT_CONSENT_VERSION } });
+  const created = await send(backendUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: { ...person, consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
   return { authorization, created };
 }
 

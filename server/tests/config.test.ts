@@ -7,6 +7,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } fro
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 import { createAlipayClient } from '../src/alipay/alipay-client';
 import {
   ALIPAY_OAUTH_AUTHORIZE_URL,
@@ -57,6 +58,8 @@ const ALIPAY_PUBLIC_KEY = createPublicKey(fixture('alipayCertPublicKey_RSA2.crt'
 /** The least real mode starts with (NODE_ENV=production refuses the emulator). */
 const REAL_MODE_MINIMUM: Env = {
   ALIPAY_MODE: 'alipay',
+  MERCHANT_NAME: '示例银行',
+  MERCHANT_CONTACT: 'privacy@bank.example',
   ALIPAY_APP_ID: '2021000000000000',
   ALIPAY_PRIVATE_KEY: APP_KEY_PKCS1,
   ALIPAY_PUBLIC_KEY: ALIPAY_PUBLIC_KEY,
@@ -245,9 +248,53 @@ describe('choosing the mode', () => {
   });
 });
 
+describe('branding (MERCHANT_NAME, DATA_CONTROLLER, MERCHANT_CONTACT, MERCHANT_LOGO_URL, RETENTION_DAYS)', () => {
+  it('shows the development branding on the emulator when none is set, which says it is a development server', () => {
+    expect(parseConfig({}, REPO).branding).toEqual(DEVELOPMENT_BRANDING);
+    expect(DEVELOPMENT_BRANDING.merchantName).toContain('开发环境');
+  });
+
+  it('takes every variable, DATA_CONTROLLER defaulting to MERCHANT_NAME', () => {
+    const env = { ...REAL_MODE_MINIMUM, MERCHANT_LOGO_URL: 'https://bank.example/logo.png', RETENTION_DAYS: '365' };
+    expect(parseConfig(env, REPO).branding).toEqual({
+      merchantName: '示例银行',
+      dataController: '示例银行',
+      contact: 'privacy@bank.example',
+      logoUrl: 'https://bank.example/logo.png',
+      retentionDays: 365,
+    });
+    expect(parseConfig({ ...env, DATA_CONTROLLER: '示例银行股份有限公司', MERCHANT_LOGO_URL: '/logo.svg' }, REPO).branding).toMatchObject({
+      dataController: '示例银行股份有限公司',
+      logoUrl: '/logo.svg',
+    });
+  });
+
+  it('refuses real mode without a merchant name or contact: a notice naming no one is never shown', () => {
+    const { MERCHANT_NAME: _name, MERCHANT_CONTACT: _contact, ...anonymous } = REAL_MODE_MINIMUM;
+    expect(problemsOf(anonymous)).toEqual([
+      'MERCHANT_NAME is required with ALIPAY_MODE=alipay: the data notice must name who processes the data',
+      'MERCHANT_CONTACT is required with ALIPAY_MODE=alipay: the data notice must say how to reach the data controller',
+    ]);
+  });
+
+  it.each([
+    ['MERCHANT_LOGO_URL', 'http://bank.example/logo.png', 'MERCHANT_LOGO_URL must be an https:// URL or a path starting with /'],
+    ['MERCHANT_LOGO_URL', '//cdn.example/logo.png', 'MERCHANT_LOGO_URL must be an https:// URL or a path starting with /'],
+    ['MERCHANT_LOGO_URL', 'javascript:alert(1)', 'MERCHANT_LOGO_URL must be an https:// URL or a path starting with /'],
+    ['RETENTION_DAYS', '0', 'RETENTION_DAYS must be an integer >= 1'],
+    ['RETENTION_DAYS', '30.5', 'RETENTION_DAYS must be an integer >= 1'],
+    ['MERCHANT_NAME', 'x'.repeat(101), 'MERCHANT_NAME must be at most 100 characters, with no control characters'],
+    ['MERCHANT_CONTACT', 'a@b.example\n\n我们不收集任何信息', 'MERCHANT_CONTACT must be at most 100 characters, with no control characters'],
+  ])('refuses %s=%j', (name, value, problem) => {
+    expect(problemsOf({ ...REAL_MODE_MINIMUM, [name]: value })).toEqual([problem]);
+  });
+});
+
 describe('real mode', () => {
   const base: Env = {
     ALIPAY_MODE: 'alipay',
+    MERCHANT_NAME: '示例银行',
+    MERCHANT_CONTACT: 'privacy@bank.example',
     ALIPAY_APP_ID: '2021000000000000',
     ALIPAY_PRIVATE_KEY: APP_KEY_PKCS1,
     ID_HMAC_PEPPER: PEPPER,
@@ -263,6 +310,8 @@ describe('real mode', () => {
       'ALIPAY_APP_ID is required when ALIPAY_MODE=alipay',
       expect.stringContaining('ALIPAY_PRIVATE_KEY or ALIPAY_PRIVATE_KEY_FILE is required'),
       expect.stringContaining('ID_HMAC_PEPPER is required'),
+      'MERCHANT_NAME is required with ALIPAY_MODE=alipay: the data notice must name who processes the data',
+      'MERCHANT_CONTACT is required with ALIPAY_MODE=alipay: the data notice must say how to reach the data controller',
     ]);
   });
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConsentNoticeResponse, CreateVerificationResponse } from '../../utils/api-contract';
-import { CONSENT_TEXTS, consentVersion } from '../../utils/consent-notice';
+import { consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
 import { CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, Harness, startHarness, TestClock } from './support/harness';
 import { TestResponse } from './support/http';
@@ -20,7 +20,7 @@ const people = [
 ];
 
 /** The version of the zh-CN notice as it read before its last word changed. */
-const OUTDATED_VERSION = consentVersion(`${CONSENT_TEXTS['zh-CN']}。`);
+const OUTDATED_VERSION = consentVersion(`${consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).text}。`);
 
 let harness: Harness;
 
@@ -55,13 +55,13 @@ describe('GET /api/consent-notice', () => {
 
   it('serves the zh-CN notice by default, whose version is the first 16 hex of the SHA-256 of its text', async () => {
     const body = await notice('');
-    expect(body).toEqual({ language: 'zh-CN', version: CURRENT_CONSENT_VERSION, text: CONSENT_TEXTS['zh-CN'] });
+    expect(body).toEqual({ language: 'zh-CN', version: CURRENT_CONSENT_VERSION, text: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).text });
     expect(body.version).toBe(createHash('sha256').update(body.text, 'utf8').digest('hex').slice(0, 16));
   });
 
   it('serves the en-US notice for ?lang=en-US, with its own version', async () => {
     const body = await notice('?lang=en-US');
-    expect(body).toEqual({ language: 'en-US', version: consentVersion(CONSENT_TEXTS['en-US']), text: CONSENT_TEXTS['en-US'] });
+    expect(body).toEqual({ language: 'en-US', version: consentVersion(consentNoticeFor('en-US', DEVELOPMENT_BRANDING).text), text: consentNoticeFor('en-US', DEVELOPMENT_BRANDING).text });
     expect(body.version).not.toBe(CURRENT_CONSENT_VERSION);
   });
 
@@ -129,7 +129,7 @@ describe('POST /api/verifications', () => {
 
   it('stores the version agreed to and when the server received it, zh-CN or en-US', async () => {
     const token = await harness.login();
-    const enVersion = consentVersion(CONSENT_TEXTS['en-US']);
+    const enVersion = consentVersion(consentNoticeFor('en-US', DEVELOPMENT_BRANDING).text);
     const created = await harness.createVerification(token, { ...people[0], consentVersion: enVersion });
     expect(created.statusCode).toBe(201);
     const record = await harness.repository.findVerification(created.json<CreateVerificationResponse>().verificationId);

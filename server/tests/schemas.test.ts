@@ -28,7 +28,7 @@ const contractFields = {
   CreateVerificationResponse: { verificationId: true, certifyId: true, url: true, expiresAt: true, reused: true } satisfies Record<keyof CreateVerificationResponse, true>,
   VerificationView: { verificationId: true, status: true, certNoMasked: true, updatedAt: true } satisfies Record<keyof VerificationView, true>,
   ConsentNoticeResponse: { language: true, version: true, text: true } satisfies Record<keyof ConsentNoticeResponse, true>,
-  ClientConfig: { mode: true, appId: true, oauthAuthorizeUrl: true, doneUrl: true } satisfies Record<keyof ClientConfig, true>,
+  ClientConfig: { mode: true, appId: true, oauthAuthorizeUrl: true, doneUrl: true, branding: true, minorPolicy: true } satisfies Record<keyof ClientConfig, true>,
 };
 
 describe('schemas match the contract', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ConfigError } from '../src/config';
 import { prepareStartUp } from '../src/start-up';
-import { testKeys, TEST_PEPPER } from './support/harness';
+import { testKeys, TEST_PEPPER, TEST_MERCHANT_ENV } from './support/harness';
 
 const SERVER_ROOT = join(__dirname, '..');
 const REPO_ROOT = join(SERVER_ROOT, '..');
@@ -36,6 +36,7 @@ function realModeEnv(dataDir: string): Record<string, string> {
   const keys = testKeys();
   return {
     ALIPAY_MODE: 'alipay',
+    ...TEST_MERCHANT_ENV,
     ALIPAY_APP_ID: '2021000000000000',
     ALIPAY_PRIVATE_KEY: keys.appPrivateKey,
     ALIPAY_PUBLIC_KEY: keys.alipayPublicKey,

@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await harness.close();
-  expectNoSecretsInLogs([valid.certName, valid.certNo, wrongCheck, ...TEST_NAMES]);
+  expectNoSecretsInLogs([valid.certName, valid.certNo, wrongCheck, ...TEST_NAMES, 'JOHN', 'NEIL']);
 });
 
 async function post(payload: unknown, headers: Record<string, string> = {}) {
@@ -112,6 +112,32 @@ describe('identity', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toEqual({ code, message: IDENTITY_MESSAGES_ZH_CN[code as keyof typeof IDENTITY_MESSAGES_ZH_CN] });
     expect(response.body).not.toContain(payload.certNo.trim() || '\u0000');
+    expect(harness.initializeCalls).toHaveLength(0);
+  });
+});
+
+describe('names in Latin letters', () => {
+  // A foreigner's permanent residence ID card (2023): 9, a province code, then as a resident ID card.
+  const prCardNo = withCheckCharacter('911000' + '19850607' + '123');
+
+  it('starts a verification for a permanent residence card with the English name as the card prints it', async () => {
+    const response = await post({ ...valid, certName: 'john  o\u2019neil', certNo: prCardNo });
+    expect(response.statusCode).toBe(201);
+    expect(harness.initializeCalls).toHaveLength(1);
+    harness.initializeCalls.length = 0;
+  });
+
+  it('refuses a Latin name with a resident ID card number, before any paid call', async () => {
+    const response = await post({ ...valid, certName: 'JOHN SMITH' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('CERT_NAME_CHARSET');
+    expect(harness.initializeCalls).toHaveLength(0);
+  });
+
+  it('refuses a Latin name with characters no card has, with its own code', async () => {
+    const response = await post({ ...valid, certName: 'JOHN_SMITH', certNo: prCardNo });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('CERT_NAME_LATIN_CHARSET');
     expect(harness.initializeCalls).toHaveLength(0);
   });
 });

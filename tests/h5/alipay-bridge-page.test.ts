@@ -6,7 +6,7 @@
 import { Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
 import { maskCertNo } from '../../utils/identity';
-import { builtInConsentNotice } from '../../utils/consent-notice';
+import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
 import { alipayUserAgent, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
@@ -56,7 +56,7 @@ describe('H5 page inside Alipay (fake AlipayJSBridge)', () => {
     expect(JSON.parse(calls[0].options.param as string)).toEqual({ certifyId: api.created.certifyId, url: api.created.url });
 
     const [create] = api.requestsTo('POST', '/api/verifications');
-    expect(create.body).toEqual({ certName: CERT_NAME, certNo: CERT_NO, consentVersion: builtInConsentNotice('zh-CN').version });
+    expect(create.body).toEqual({ certName: CERT_NAME, certNo: CERT_NO, consentVersion: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).version });
     expect(create.headers.authorization).toBe(`Bearer ${FAKE_TOKEN}`);
     expect(create.headers['idempotency-key']).toMatch(UUID_V4);
   });

@@ -1,7 +1,7 @@
 /** h5/src/api-client.ts: requests as the contract says, and every failure as the client policy's coded ApiError. */
 import { createApiClient, FetchLike } from '../../h5/src/api-client';
 import { ApiError } from '../../utils/client-policy';
-import { builtInConsentNotice } from '../../utils/consent-notice';
+import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { createUuidV4 } from '../../h5/src/random-id';
 
 interface Sent {
@@ -39,7 +39,7 @@ describe('createApiClient', () => {
   });
 
   it('asks for the consent notice in a language, and refuses one whose version is not the hash of its text', async () => {
-    const notice = { language: 'en-US', ...builtInConsentNotice('en-US') };
+    const notice = { language: 'en-US', ...consentNoticeFor('en-US', DEVELOPMENT_BRANDING) };
     const fake = fakeFetch(() => jsonResponse(200, notice));
     await expect(createApiClient({ fetch: fake.fetch }).getConsentNotice('en-US')).resolves.toEqual(notice);
     expect(fake.sent[0].input).toBe('/api/consent-notice?lang=en-US');

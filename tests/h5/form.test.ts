@@ -6,7 +6,7 @@
  */
 import { Page } from 'playwright-core';
 import { makeCertNo, makeCertNoEndingInX, TEST_NAMES } from '../support/identities';
-import { builtInConsentNotice, CONSENT_NOTICE_ZH_CN, CONSENT_SUMMARY_ZH_CN, CONSENT_TEXTS, consentVersion } from '../../utils/consent-notice';
+import { consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { IDENTITY_MESSAGES_EN_US, IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { PAGE_COPY_EN_US, ERROR_MESSAGES_ZH_CN } from '../../h5/src/copy';
 import { PHONE_VIEWPORT, saveScreenshot } from './support/browser';
@@ -95,20 +95,20 @@ describe('H5 form', () => {
     await fillAndSubmit(page, { certName: ` ${CERT_NAME} `, certNo: typed, consent: true });
 
     await page.waitForURL(api.created.url);
-    // consentVersion names the notice the page showed: the built-in zh-CN one.
+    // consentVersion names the notice the page showed: the zh-CN one built from the server's branding.
     expect(api.requestsTo('POST', '/api/verifications').map((request) => request.body)).toEqual([
-      { certName: CERT_NAME, certNo: canonical, consentVersion: builtInConsentNotice('zh-CN').version },
+      { certName: CERT_NAME, certNo: canonical, consentVersion: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).version },
     ]);
   });
 
   it('409 CONSENT_OUTDATED: shows the server\'s new notice, unticks consent, keeps the inputs, then sends the new version', async () => {
-    const newText = `${CONSENT_TEXTS['zh-CN']}\n\n联系我们\nprivacy@example.com`;
+    const newText = `${consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).text}\n\n联系我们\ndpo@changed.example`;
     const api = await openForm({ api: { consentNotice: { version: consentVersion(newText), text: newText } } });
     await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
 
     await page.locator('#form-error').getByText(ERROR_MESSAGES_ZH_CN.CONSENT_OUTDATED).waitFor();
     const full = page.locator('#consent-full');
-    await full.getByText('privacy@example.com').waitFor();
+    await full.getByText('dpo@changed.example').waitFor();
     expect(await full.isVisible()).toBe(true);
     expect(await full.locator('h3').last().textContent()).toBe('联系我们');
     expect(await page.getByLabel(COPY.consentLabel).isChecked()).toBe(false);
@@ -121,7 +121,7 @@ describe('H5 form', () => {
     await page.getByRole('button', { name: COPY.submit }).click();
     await page.waitForURL(api.created.url);
     const sent = api.requestsTo('POST', '/api/verifications').map((request) => (request.body as { consentVersion: string }).consentVersion);
-    expect(sent).toEqual([builtInConsentNotice('zh-CN').version, consentVersion(newText)]);
+    expect(sent).toEqual([consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).version, consentVersion(newText)]);
   });
 
   it('shows the server refusal of a field beside that field, with the inputs kept', async () => {
@@ -141,20 +141,29 @@ describe('H5 form', () => {
     expect(await page.getByRole('button', { name: COPY.submit }).isEnabled()).toBe(true);
   });
 
-  it('states what is collected, for what, for whom and for how long, with the full notice one tap away', async () => {
-    await openForm();
-    expect(await page.locator('#consent-summary').textContent()).toBe(CONSENT_SUMMARY_ZH_CN);
+  it('states who collects what, for what, for whom and for how long, from the server\'s branding, with the full notice one tap away', async () => {
+    const branding = { merchantName: '示例银行', dataController: '示例银行股份有限公司', contact: '95500', retentionDays: 365 };
+    const notice = consentNoticeFor('zh-CN', branding);
+    const api = await openForm({ api: { branding } });
+    expect(await page.locator('#consent-summary').textContent()).toBe(notice.summary);
     const full = page.locator('#consent-full');
     expect(await full.isVisible()).toBe(false);
     await page.getByText(COPY.consentDetails).click();
-    await full.getByText(CONSENT_NOTICE_ZH_CN.keep).waitFor();
+    await full.getByText(notice.notice.keep).waitFor();
     expect(await full.locator('h3').allTextContents()).toEqual([
-      CONSENT_NOTICE_ZH_CN.whatHeading,
-      CONSENT_NOTICE_ZH_CN.whyHeading,
-      CONSENT_NOTICE_ZH_CN.whoHeading,
-      CONSENT_NOTICE_ZH_CN.keepHeading,
-      CONSENT_NOTICE_ZH_CN.rightsHeading,
+      notice.notice.controllerHeading,
+      notice.notice.whatHeading,
+      notice.notice.whyHeading,
+      notice.notice.whoHeading,
+      notice.notice.keepHeading,
+      notice.notice.rightsHeading,
     ]);
+    expect(await full.textContent()).toContain('示例银行股份有限公司');
+
+    // The version sent is the one of the notice shown: this merchant's, which its server accepts.
+    await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
+    await page.waitForURL(api.created.url);
+    expect(api.requestsTo('POST', '/api/verifications').map((request) => (request.body as { consentVersion: string }).consentVersion)).toEqual([notice.version]);
   });
 
   it('fits a 360 px screen without sideways scrolling', async () => {
@@ -193,7 +202,7 @@ describe('H5 form', () => {
     await page.getByRole('button', { name: PAGE_COPY_EN_US.submit }).click();
     await page.waitForURL(api.created.url);
     expect(api.requestsTo('POST', '/api/verifications').map((request) => request.body)).toEqual([
-      { certName: CERT_NAME, certNo: CERT_NO, consentVersion: builtInConsentNotice('en-US').version },
+      { certName: CERT_NAME, certNo: CERT_NO, consentVersion: consentNoticeFor('en-US', DEVELOPMENT_BRANDING).version },
     ]);
   });
 });

@@ -1,8 +1,15 @@
 /** h5/src/session.ts: the auth_base redirect URL, reading the return, and what sessionStorage holds. */
 import { buildAuthorizeUrl, createSessionStore, readOAuthReturn } from '../../h5/src/session';
 import { ClientConfig } from '../../utils/api-contract';
+import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 
-const CONFIG: ClientConfig = { mode: 'alipay', appId: '2021000000000002', oauthAuthorizeUrl: 'https://openauth.alipay.com/oauth2/publicAppAuthorize.htm' };
+const CONFIG: ClientConfig = {
+  mode: 'alipay',
+  appId: '2021000000000002',
+  oauthAuthorizeUrl: 'https://openauth.alipay.com/oauth2/publicAppAuthorize.htm',
+  branding: DEVELOPMENT_BRANDING,
+  minorPolicy: 'guardian-consent',
+};
 
 function memoryStorage(): Storage {
   const items = new Map<string, string>();

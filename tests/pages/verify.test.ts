@@ -9,13 +9,13 @@ import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
-import { CONSENT_TEXTS, consentVersion } from '../../utils/consent-notice';
+import { consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 
 const VERIFY = 'pages/verify/index';
 const NAME = TEST_NAMES[0];
 const CERT_NO = makeCertNo(42);
 /** The version of the zh-CN notice the form shows (utils/consent-notice.ts). */
-const CONSENT_VERSION = consentVersion(CONSENT_TEXTS['zh-CN']);
+const CONSENT_VERSION = consentVersion(consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).text);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let env: MiniEnv;
@@ -326,7 +326,7 @@ describe('backend failures', () => {
   it('409 CONSENT_OUTDATED: shows the server\'s new notice, unticks consent, keeps the inputs, then sends the new version', async () => {
     const page = await openForm();
     fillForm(page);
-    const newText = `${CONSENT_TEXTS['zh-CN']}\n\n联系我们\nprivacy@example.com`;
+    const newText = `${consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).text}\n\n联系我们\nprivacy@example.com`;
     env.backend.consentNotice = { version: consentVersion(newText), text: newText };
     await tapSubmit(page);
 

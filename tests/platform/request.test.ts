@@ -2,12 +2,12 @@
  * platform/request.ts: JSON, timeout, typed ApiError by server code, one silent re-login on 401.
  */
 import { MiniEnv, loadFresh, setupAlipayEnv } from '../support/mini-env';
-import { builtInConsentNotice } from '../../utils/consent-notice';
+import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 
 type RequestModule = typeof import('../../platform/request');
 
 /** The fake backend, like the server, refuses a verification without a current consentVersion. */
-const CONSENT_VERSION = builtInConsentNotice('zh-CN').version;
+const CONSENT_VERSION = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).version;
 
 let env: MiniEnv;
 let renewals: number;

@@ -4,7 +4,7 @@
  * what it was asked. The real server is tested in server/tests through app.inject().
  */
 import { CertifyUrlResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
-import { ConsentNoticeVersion, builtInConsentNotice } from '../../utils/consent-notice';
+import { ConsentNoticeVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { maskCertNo } from '../../utils/identity';
 
 export interface RecordedRequest {
@@ -36,7 +36,7 @@ export class FakeBackend {
    * The notice this server shows (`GET /api/consent-notice`) and accepts consent to, as the
    * real one does; a test sets another to play a server whose notice changed before the client.
    */
-  consentNotice: ConsentNoticeVersion = builtInConsentNotice('zh-CN');
+  consentNotice: ConsentNoticeVersion = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING);
   private readonly tokens: string[] = [];
   private readonly byIdempotencyKey: Record<string, CreateVerificationResponse> = {};
   private readonly masked: Record<string, string> = {};

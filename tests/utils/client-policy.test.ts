@@ -25,7 +25,7 @@ import {
   routeRenewFailure,
   routeVerificationStatus,
 } from '../../utils/client-policy';
-import { builtInConsentNotice } from '../../utils/consent-notice';
+import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
 
@@ -242,12 +242,29 @@ describe('response guards', () => {
   it('accepts a session and a client config only in their shapes', () => {
     expect(isCreateSessionResponse({ token: 't', expiresAt: 'e' })).toBe(true);
     expect(isCreateSessionResponse({ expiresAt: 'e' })).toBe(false);
-    expect(isClientConfig({ mode: 'emulator', appId: 'a', oauthAuthorizeUrl: 'u' })).toBe(true);
-    expect(isClientConfig({ mode: 'sandbox', appId: 'a', oauthAuthorizeUrl: 'u' })).toBe(false);
+    const config = { mode: 'emulator', appId: 'a', oauthAuthorizeUrl: 'u', branding: DEVELOPMENT_BRANDING, minorPolicy: 'refuse' };
+    expect(isClientConfig(config)).toBe(true);
+    expect(isClientConfig({ ...config, mode: 'sandbox' })).toBe(false);
+    expect(isClientConfig({ ...config, minorPolicy: 'allow' })).toBe(false);
+    expect(isClientConfig({ ...config, branding: undefined })).toBe(false);
+  });
+
+  it('accepts branding only with every text filled, whole days and a logo from the server or https', () => {
+    const config = { mode: 'alipay', appId: 'a', oauthAuthorizeUrl: 'u', minorPolicy: 'guardian-consent' };
+    const branding = { merchantName: '示例银行', dataController: '示例银行股份有限公司', contact: '95500', retentionDays: 180 };
+    expect(isClientConfig({ ...config, branding })).toBe(true);
+    expect(isClientConfig({ ...config, branding: { ...branding, logoUrl: '/logo.svg' } })).toBe(true);
+    expect(isClientConfig({ ...config, branding: { ...branding, logoUrl: 'https://bank.example/logo.png' } })).toBe(true);
+    expect(isClientConfig({ ...config, branding: { ...branding, merchantName: '' } })).toBe(false);
+    expect(isClientConfig({ ...config, branding: { ...branding, contact: undefined } })).toBe(false);
+    expect(isClientConfig({ ...config, branding: { ...branding, retentionDays: 1.5 } })).toBe(false);
+    expect(isClientConfig({ ...config, branding: { ...branding, retentionDays: '180' } })).toBe(false);
+    expect(isClientConfig({ ...config, branding: { ...branding, logoUrl: 'javascript:alert(1)' } })).toBe(false);
+    expect(isClientConfig({ ...config, branding: { ...branding, logoUrl: '//evil.example/logo.png' } })).toBe(false);
   });
 
   it('accepts a consent notice only in a language it knows and with the version its text hashes to', () => {
-    const notice = { language: 'zh-CN', ...builtInConsentNotice('zh-CN') };
+    const notice = { language: 'zh-CN', ...consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING) };
     expect(isConsentNoticeResponse(notice)).toBe(true);
     expect(isConsentNoticeResponse({ ...notice, text: `${notice.text}。` })).toBe(false);
     expect(isConsentNoticeResponse({ ...notice, language: 'fr-FR' })).toBe(false);
@@ -255,7 +272,7 @@ describe('response guards', () => {
   });
 
   it('accepts a client config\'s done URL only as a web address, which the page navigates to', () => {
-    const config = { mode: 'alipay', appId: 'a', oauthAuthorizeUrl: 'u' };
+    const config = { mode: 'alipay', appId: 'a', oauthAuthorizeUrl: 'u', branding: DEVELOPMENT_BRANDING, minorPolicy: 'refuse' };
     expect(isClientConfig({ ...config, doneUrl: 'https://merchant.example/done' })).toBe(true);
     expect(isClientConfig({ ...config, doneUrl: 'javascript:alert(1)' })).toBe(false);
     expect(isClientConfig({ ...config, doneUrl: 42 })).toBe(false);

@@ -182,7 +182,7 @@ describe('validateCertName', () => {
     expect(validateCertName(`张${RARE}`)).toEqual({ ok: true, value: `张${RARE}` });
   });
 
-  it('CERT_NAME_CHARSET for Latin letters, digits or punctuation', () => {
+  it('CERT_NAME_CHARSET for Latin letters (without a permanent residence card), digits or punctuation', () => {
     expect(certNameCode('Zhang')).toBe('CERT_NAME_CHARSET');
     expect(certNameCode('测试1')).toBe('CERT_NAME_CHARSET');
     expect(certNameCode('测试-甲')).toBe('CERT_NAME_CHARSET');
@@ -203,6 +203,56 @@ describe('validateCertName', () => {
 
   it('removes spaces, including the ideographic space', () => {
     expect(validateCertName(' 测\u3000试 甲 ')).toEqual({ ok: true, value: '测试甲' });
+  });
+});
+
+describe('names in Latin letters (foreigner\'s permanent residence card only)', () => {
+  const LATIN = 'PERMANENT_RESIDENCE_FOREIGNER';
+  const PR_CARD_NO = certNoWith('911000', '19900101');
+
+  it.each([
+    ['john smith', 'JOHN SMITH'],
+    ['  Mary-Jane   O\u2019Neil ', "MARY-JANE O'NEIL"],
+    ['SMITH, JOHN', 'SMITH, JOHN'],
+    ['J. R. TOLKIEN', 'J. R. TOLKIEN'],
+    ['ＪＯＨＮ　ＳＭＩＴＨ', 'JOHN SMITH'],
+    ['ABDUL QADIR JR.', 'ABDUL QADIR JR.'],
+  ])('accepts %j as %j: capitals as the card prints them, spaces collapsed', (raw, canonical) => {
+    expect(validateCertName(raw, LATIN)).toEqual({ ok: true, value: canonical });
+    expect(normalizeCertName(canonical, LATIN)).toBe(canonical);
+  });
+
+  it('still accepts a Chinese name on the card, which prints one when the holder has it', () => {
+    expect(validateCertName(TEST_NAMES[0], LATIN)).toEqual({ ok: true, value: TEST_NAMES[0] });
+  });
+
+  it.each(['JOHN2 SMITH', 'JOSÉ LÓPEZ', '-JOHN', 'JOHN-', 'JOHN--SMITH', "JOHN ' SMITH", 'JOHN,SMITH,', '张 SMITH', 'JOHN_SMITH'])(
+    'CERT_NAME_LATIN_CHARSET for %j (a character or an order no card has)',
+    (raw) => {
+      const check = validateCertName(raw, LATIN);
+      expect(check.ok ? 'ok' : check.error.code).toBe('CERT_NAME_LATIN_CHARSET');
+    },
+  );
+
+  it('CERT_NAME_TOO_LONG past 50 characters', () => {
+    expect(validateCertName('A'.repeat(50), LATIN).ok).toBe(true);
+    const check = validateCertName('A'.repeat(51), LATIN);
+    expect(check.ok ? 'ok' : check.error.code).toBe('CERT_NAME_TOO_LONG');
+  });
+
+  it('validateIdentity takes a Latin name with a permanent residence card number, and refuses it with a resident ID card number', () => {
+    expect(validateIdentity({ certName: 'john smith', certNo: PR_CARD_NO }, NOW)).toEqual({
+      ok: true,
+      value: { certName: 'JOHN SMITH', certNo: PR_CARD_NO, certType: LATIN },
+    });
+    const resident = validateIdentity({ certName: 'john smith', certNo: certNoWith('110101', '19900101') }, NOW);
+    expect(resident).toEqual({ ok: false, errors: { certName: { code: 'CERT_NAME_CHARSET', message: IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET } } });
+  });
+
+  it('validateIdentity reports only the number while it is invalid, not a Latin name that may fit the card once it is fixed', () => {
+    const check = validateIdentity({ certName: 'JOHN SMITH', certNo: '9110001990' }, NOW);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(Object.keys(check.errors)).toEqual(['certNo']);
   });
 });
 

@@ -1,23 +1,29 @@
 /**
- * The HTTP leg of an OpenAPI v2 gateway call: one form POST over a kept-alive connection,
- * answered as raw text, because the answer's signature covers the exact bytes Alipay sent.
+ * The HTTP leg of an OpenAPI v2 gateway call: one form POST over a pool of kept-alive
+ * connections (undici's Pool), answered as raw text, because the answer's signature covers the
+ * exact bytes Alipay sent.
  *
- * alipay-sdk's exec() does the same through urllib and undici, and converts every key to
- * camelCase and back. Timed call after call against the emulator on the 2-core bench
- * machine, that cost 0.63 ms of CPU per call beyond the RSA work, where a plain node:http
- * round trip costs 0.2 ms (README, "Performance"). The gateway protocol is small and
- * fixed, so we speak it here.
+ * alipay-sdk's exec() sends through urllib on undici too, and converts every key to camelCase
+ * and back. Timed call after call against the emulator on the 2-core bench machine, that cost
+ * 0.63 ms of CPU per call beyond the RSA work (docs/performance.md). The gateway protocol is
+ * small and fixed, so we sign here and let undici do only the HTTP.
+ *
+ * The pool is the limit on concurrent calls: GATEWAY_CONNECTIONS connections, each kept open,
+ * and calls beyond them wait in the pool's queue instead of opening (and later closing) more.
+ * The timeouts are undici's own and start when a call leaves the queue, so a call that waited
+ * its turn behind others is not counted as Alipay being slow: only a call Alipay actually
+ * received can time out, which is what `timeout` ("the call may have happened") must mean.
  *
  * A merchant whose servers reach the internet only through an HTTP(S) proxy sets `proxyUrl`:
- * every call then goes through a CONNECT tunnel (https-proxy-agent), kept alive like a direct
- * connection. Through the tunnel to an https gateway, the proxy sees its host and port, and
- * then only TLS bytes.
+ * every call then goes through a CONNECT tunnel (undici's ProxyAgent), kept alive and pooled
+ * like a direct connection. Through the tunnel to an https gateway, the proxy sees its host and
+ * port, and then only TLS bytes.
  *
  * @see https://opendocs.alipay.com/common/02kf5q (request: common parameters in the URL, biz_content in the form body)
+ * @see https://undici.nodejs.org/#/docs/api/Pool
+ * @see https://undici.nodejs.org/#/docs/api/ProxyAgent
  */
-import { Agent as HttpAgent, ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { Dispatcher, Pool, ProxyAgent } from 'undici';
 import { UpstreamError } from './upstream-error';
 
 /** A gateway answer, whatever its status: the client decides what it means. */
@@ -31,18 +37,22 @@ export interface GatewayAnswer {
 export interface GatewayTransport {
   /**
    * POSTs `form` (URL-encoded) to the gateway with `query` appended to its URL. Rejects only
-   * with UpstreamError: `timeout` when no full answer came within the timeout, `unavailable`
+   * with UpstreamError: `timeout` when Alipay did not answer within the timeout, `unavailable`
    * when the connection failed or the answer was too large to be one of Alipay's.
    */
   post(query: Readonly<Record<string, string>>, form: Readonly<Record<string, string>>): Promise<GatewayAnswer>;
-  /** Closes the kept-alive connections. */
+  /** Closes the kept-alive connections once the calls in flight have finished. */
   close(): void;
 }
 
 export interface GatewayTransportOptions {
   /** The gateway URL, e.g. https://openapi.alipay.com/gateway.do. */
   gateway: string;
-  /** For the whole call, connection to last byte, in ms. */
+  /**
+   * For each wait on Alipay once a call has left the queue, in ms: to connect, for the answer's
+   * headers, and between its body chunks. Alipay's answers are under 2 KB and arrive with
+   * their headers, so in practice this is the call's time on the wire.
+   */
   timeoutMs: number;
   userAgent: string;
   /**
@@ -54,101 +64,104 @@ export interface GatewayTransportOptions {
 
 /** Far above any answer of the four methods this product calls (they are under 2 KB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
-/** Idle connections kept per gateway; more are opened under load and closed once idle. */
-const MAX_IDLE_SOCKETS = 64;
+/**
+ * Connections to the gateway, each kept open. Sized for 200 concurrent flows (three gateway
+ * calls each, one at a time): Alipay answers in about 100 ms, so 64 connections carry some 640
+ * calls a second, several times what the server's own RSA work allows on two cores (about 40
+ * flows, 120 calls a second); more would only add sockets, and under load fresh connections
+ * are what stalled (docs/performance.md).
+ */
+export const GATEWAY_CONNECTIONS = 64;
 /**
  * An idle connection is closed after this long, before a server's own keep-alive timeout
- * (5 s in Node, more elsewhere) can close it under a request just being sent. Node's Agent
- * also honours a shorter `Keep-Alive: timeout=` hint from the server.
+ * (5 s in Node, more elsewhere) can close it under a request just being sent. undici also
+ * honours a shorter `Keep-Alive: timeout=` hint from the server.
  */
 const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
+/** undici's error codes for a wait on the other side that ran out. */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** ProxyAgent's refusal of a tunnel names the proxy's status in its message, and nothing else. */
+const PROXY_REFUSAL = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/;
 
 function encodeForm(fields: Readonly<Record<string, string>>): string {
   return new URLSearchParams(fields).toString();
 }
 
-/**
- * Calls `refused` when the proxy answers CONNECT with anything but 200 (407: its credentials
- * are wrong), so that answer is never read as the gateway's. https-proxy-agent emits
- * `proxyConnect` on the request; without a proxy it never fires.
- */
-function onProxyRefusal(request: ClientRequest, refused: (status: number | undefined) => void): void {
-  request.once('proxyConnect', (connect: { statusCode?: number }) => {
-    if (connect.statusCode !== 200) refused(connect.statusCode);
-  });
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
 /** Creates the transport; its connections are reused across calls until close(). */
 export function createGatewayTransport(options: GatewayTransportOptions): GatewayTransport {
   const gateway = new URL(options.gateway);
-  const secure = gateway.protocol === 'https:';
-  const agentOptions = { keepAlive: true, maxFreeSockets: MAX_IDLE_SOCKETS, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' as const };
-  const agent = options.proxyUrl
-    ? new HttpsProxyAgent(options.proxyUrl, agentOptions)
-    : secure
-      ? new HttpsAgent(agentOptions)
-      : new HttpAgent(agentOptions);
+  const poolOptions = {
+    connections: GATEWAY_CONNECTIONS,
+    keepAliveTimeout: IDLE_SOCKET_TIMEOUT_MS,
+    keepAliveMaxTimeout: IDLE_SOCKET_TIMEOUT_MS,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: options.timeoutMs,
+    maxResponseSize: MAX_ANSWER_BYTES,
+  };
+  const dispatcher: Dispatcher = options.proxyUrl
+    ? new ProxyAgent({ uri: options.proxyUrl, ...poolOptions })
+    : new Pool(gateway.origin, { ...poolOptions, connect: { timeout: options.timeoutMs } });
   const unreachable = options.proxyUrl ? 'Alipay could not be reached through the proxy' : 'Alipay could not be reached';
-  const send = secure ? httpsRequest : httpRequest;
 
-  function readAnswer(response: IncomingMessage, resolve: (answer: GatewayAnswer) => void, fail: (error: UpstreamError) => void): void {
-    const traceHeader = response.headers.trace_id;
-    const traceId = typeof traceHeader === 'string' && traceHeader.length > 0 ? traceHeader : undefined;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    response.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > MAX_ANSWER_BYTES) {
-        fail(new UpstreamError('unavailable', 'Alipay\'s answer exceeded the size limit', { traceId }));
-        response.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.once('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), traceId }));
-    response.once('error', (error) => fail(new UpstreamError('unavailable', 'The connection to Alipay broke during the answer', { traceId }, { cause: error })));
+  /**
+   * The UpstreamError for what undici threw, with it as `cause`.
+   * @param answer set once the answer's headers had come: the failure was during its body
+   */
+  function classify(error: unknown, answer?: { traceId?: string }): UpstreamError {
+    const traceId = answer?.traceId;
+    const code = errorCode(error);
+    const cause = { cause: error };
+    if (code !== undefined && TIMEOUT_CODES.has(code)) {
+      return new UpstreamError('timeout', `Alipay did not answer within ${options.timeoutMs} ms`, { traceId }, cause);
+    }
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new UpstreamError('unavailable', 'Alipay\'s answer exceeded the size limit', { traceId }, cause);
+    const refusal = options.proxyUrl && error instanceof Error ? PROXY_REFUSAL.exec(error.message) : null;
+    if (refusal) return new UpstreamError('unavailable', `The proxy refused the tunnel to Alipay (HTTP ${refusal[1]})`, {}, cause);
+    if (answer) return new UpstreamError('unavailable', 'The connection to Alipay broke during the answer', { traceId }, cause);
+    return new UpstreamError('unavailable', unreachable, {}, cause);
   }
 
   return {
-    post(query, form) {
+    async post(query, form) {
       const url = new URL(gateway.href);
       for (const key of Object.keys(query)) url.searchParams.set(key, query[key]);
-      const body = encodeForm(form);
-      return new Promise<GatewayAnswer>((resolve, reject) => {
-        let settled = false;
-        const settle = (outcome: () => void): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          outcome();
-        };
-        const fail = (error: UpstreamError): void => settle(() => reject(error));
-        const outgoing = send(
-          url,
-          {
-            method: 'POST',
-            agent,
-            headers: {
-              'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
-              'content-length': Buffer.byteLength(body),
-              accept: 'application/json',
-              'user-agent': options.userAgent,
-            },
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await dispatcher.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+            accept: 'application/json',
+            'user-agent': options.userAgent,
           },
-          (response) => readAnswer(response, (answer) => settle(() => resolve(answer)), fail),
-        );
-        const timer = setTimeout(() => {
-          fail(new UpstreamError('timeout', `Alipay did not answer within ${options.timeoutMs} ms`));
-          outgoing.destroy();
-        }, options.timeoutMs);
-        onProxyRefusal(outgoing, (status) => fail(new UpstreamError('unavailable', `The proxy refused the tunnel to Alipay (HTTP ${status})`)));
-        outgoing.once('error', (error) => fail(new UpstreamError('unavailable', unreachable, {}, { cause: error })));
-        outgoing.end(body);
-      });
+          body: encodeForm(form),
+        });
+      } catch (error) {
+        throw classify(error);
+      }
+      const traceHeader = response.headers.trace_id;
+      const traceId = typeof traceHeader === 'string' && traceHeader.length > 0 ? traceHeader : undefined;
+      try {
+        return { status: response.statusCode, body: await response.body.text(), traceId };
+      } catch (error) {
+        throw classify(error, { traceId });
+      }
     },
 
     close() {
-      agent.destroy();
+      // close(), not destroy(): calls in flight finish (each within the timeout), then every
+      // connection ends. destroy() would end them all with one shared error object, which
+      // urllib (loaded by alipay-sdk) cannot tag twice: its patch of Socket#destroy throws.
+      void dispatcher.close().catch(() => undefined);
     },
   };
 }

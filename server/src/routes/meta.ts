@@ -4,7 +4,7 @@
  */
 import { FastifyPluginAsync } from 'fastify';
 import { ClientConfig, ConsentNoticeResponse } from '../../../utils/api-contract';
-import { CONSENT_LANGUAGES, ConsentLanguage, builtInConsentNotice } from '../../../utils/consent-notice';
+import { CONSENT_LANGUAGES, ConsentLanguage, consentNoticeFor } from '../../../utils/consent-notice';
 import { ClientConfigReply, ConsentNoticeQuery, ConsentNoticeReply, HealthReply } from '../schemas';
 
 /**
@@ -48,7 +48,8 @@ export const metaRoutes: FastifyPluginAsync<{ clientConfig: ClientConfig }> = as
       const language = pickConsentLanguage(request.query.lang, request.headers['accept-language']);
       // The answer depends on Accept-Language when no ?lang is given.
       void reply.header('vary', 'Accept-Language');
-      return { language, ...builtInConsentNotice(language) };
+      const { version, text } = consentNoticeFor(language, clientConfig.branding);
+      return { language, version, text };
     },
   );
 

@@ -16,7 +16,7 @@ import {
   VerificationStatus,
   VerificationView,
 } from '../../../utils/api-contract';
-import { CONSENT_LANGUAGES, builtInConsentNotice } from '../../../utils/consent-notice';
+import { Branding, CONSENT_LANGUAGES, consentNoticeFor } from '../../../utils/consent-notice';
 import { ageInBeijing, GUARDIAN_CONSENT_AGE, maskCertNo, validateIdentity, ValidIdentity } from '../../../utils/identity';
 import { AlipayGateway, CertifyQueryResult } from '../alipay/alipay-client';
 import { formatBeijingTimestamp } from '../alipay/beijing-time';
@@ -60,6 +60,8 @@ export interface VerificationServiceDeps {
   retryBaseDelayMs: number;
   /** For holders under 14 (Beijing time): guardian consent required, or refused. */
   minorPolicy: MinorPolicy;
+  /** The merchant's branding, from which the data notice, hence the accepted consent versions, is built. */
+  branding: Branding;
   audit: (entry: AuditEntry) => void;
   /**
    * Re-query delays after creation, in ms (RECONCILE_SCHEDULE), stored with each new
@@ -197,9 +199,11 @@ export class VerificationService {
   /** When each pending verification was last queried, for the query cache. */
   private readonly lastQueriedAt = new Map<string, number>();
   /** The versions of the notice this server shows, one per language (utils/consent-notice.ts). */
-  private readonly consentVersions = CONSENT_LANGUAGES.map((language) => builtInConsentNotice(language).version);
+  private readonly consentVersions: readonly string[];
 
-  constructor(private readonly deps: VerificationServiceDeps) {}
+  constructor(private readonly deps: VerificationServiceDeps) {
+    this.consentVersions = CONSENT_LANGUAGES.map((language) => consentNoticeFor(language, deps.branding).version);
+  }
 
   private hmac(purpose: string, text: string): string {
     return createHmac('sha256', this.deps.pepper).update(`${purpose}\n${text}`).digest('hex');
@@ -462,13 +466,17 @@ export class VerificationService {
   }
 
   /**
-   * Re-queries a PENDING verification for the reconciler, sharing the single flight of client
-   * polls (one Alipay call for both), and ignoring the poll cache: the reconciler's schedule
-   * decides when to ask.
+   * Re-queries a PENDING verification for the reconciler, sharing the single flight and the
+   * query cache of client polls (one Alipay call for both): a verification a poll asked about
+   * within QUERY_CACHE_MS is answered from the store.
    * @returns the record as it stands after the query
    * @throws UpstreamError when Alipay could not answer (after the query retries)
    */
-  reconcile(record: VerificationRecord): Promise<VerificationRecord> {
+  async reconcile(record: VerificationRecord): Promise<VerificationRecord> {
+    // A poll has just asked (or is asking): its answer is the reconciler's too.
+    if (this.isCached(record.id) && !this.refreshing.has(record.id)) {
+      return (await this.deps.repository.findVerification(record.id)) ?? record;
+    }
     return this.refreshOnce(record);
   }
 
@@ -540,6 +548,8 @@ export class VerificationService {
     else if (now >= record.expiresAt) to = result.failReason ? 'FAILED' : 'EXPIRED';
     if (to === 'PENDING') return record;
     const traceId = result.traceId ?? null;
+    // lastQueriedAt stays set: a poll that read the record just before this change answers
+    // from it for QUERY_CACHE_MS instead of asking Alipay again.
     const changed = await deps.repository.completeVerification({
       id: record.id,
       to,
@@ -547,7 +557,6 @@ export class VerificationService {
       alipayTraceId: traceId,
       event: deps.webhookEvents ? verificationEvent(record, to, now) : undefined,
     });
-    this.lastQueriedAt.delete(record.id);
     if (!changed) return (await deps.repository.findVerification(record.id)) ?? record;
     this.audit(record, 'PENDING', to, traceId);
     return { ...record, status: to, updatedAt: now, alipayTraceId: traceId };

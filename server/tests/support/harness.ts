@@ -18,7 +18,7 @@ import { EmulatorKeys, ensureEmulatorKeys } from '../../src/emulator/keys';
 import { EmulatorSettings } from '../../src/emulator/settings';
 import { Repository } from '../../src/store/repository';
 import { inject, send, TestRequest, TestResponse } from './http';
-import { builtInConsentNotice } from '../../../utils/consent-notice';
+import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../../utils/consent-notice';
 import { openSqliteRepository } from '../../src/store/sqlite-repository';
 
 // Each file builds several real apps over real sockets with RSA on 2 cores: allow for a slow CI.
@@ -37,7 +37,18 @@ export function testKeys(): EmulatorKeys {
 
 /** Every log line written by any app built in this test file. */
 /** The version of the notice the clients show (zh-CN): what every test request consents to. */
-export const CURRENT_CONSENT_VERSION = builtInConsentNotice('zh-CN').version;
+export const CURRENT_CONSENT_VERSION = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).version;
+
+/** The branding a real-mode test server is started with (alipay mode requires it). */
+export const TEST_MERCHANT_ENV = { MERCHANT_NAME: '示例银行', MERCHANT_CONTACT: 'privacy@bank.example' };
+
+/** The version of the zh-CN notice a server started with TEST_MERCHANT_ENV shows. */
+export const TEST_MERCHANT_CONSENT_VERSION = consentNoticeFor('zh-CN', {
+  merchantName: TEST_MERCHANT_ENV.MERCHANT_NAME,
+  dataController: TEST_MERCHANT_ENV.MERCHANT_NAME,
+  contact: TEST_MERCHANT_ENV.MERCHANT_CONTACT,
+  retentionDays: DEVELOPMENT_BRANDING.retentionDays,
+}).version;
 
 export const capturedLogLines: string[] = [];
 

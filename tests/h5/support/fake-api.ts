@@ -14,7 +14,7 @@ import {
   VerificationView,
   ApiErrorBody,
 } from '../../../utils/api-contract';
-import { CONSENT_LANGUAGES, ConsentLanguage, ConsentNoticeVersion, builtInConsentNotice } from '../../../utils/consent-notice';
+import { Branding, CONSENT_LANGUAGES, ConsentLanguage, ConsentNoticeVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../../utils/consent-notice';
 import { maskCertNo } from '../../../utils/identity';
 
 /** One request the page sent to the fake API. */
@@ -29,13 +29,17 @@ export interface FakeApiOptions {
   mode?: ClientConfig['mode'];
   /** The client config's doneUrl (the server's H5_DONE_URL); none by default. */
   doneUrl?: string;
+  /** The client config's branding. Default DEVELOPMENT_BRANDING (what an emulator-mode server shows). */
+  branding?: Branding;
+  /** The client config's minorPolicy. Default guardian-consent. */
+  minorPolicy?: ClientConfig['minorPolicy'];
   /** The ID number the fake server "saw"; only its masked form is ever sent back. */
   certNo: string;
   /** Status of each successive GET /api/verifications/:id; the last one repeats. */
   statuses?: VerificationStatus[];
   /**
    * The notice this server shows and accepts consent to, as `GET /api/consent-notice` serves
-   * it; by default the built-in one in each language, as the real server. POST
+   * it; by default the one built from the branding in each language, as the real server. POST
    * /api/verifications answers 400 CONSENT_REQUIRED without a consentVersion and 409
    * CONSENT_OUTDATED with another one, as the real server does.
    */
@@ -109,7 +113,13 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
     requests.push(entry);
     const path = new URL(request.url()).pathname;
     if (request.method() === 'GET' && path === '/api/client-config') {
-      const config: ClientConfig = { mode: options.mode ?? 'emulator', appId: FAKE_APP_ID, oauthAuthorizeUrl: `${baseUrl}${OAUTH_PATH}` };
+      const config: ClientConfig = {
+        mode: options.mode ?? 'emulator',
+        appId: FAKE_APP_ID,
+        oauthAuthorizeUrl: `${baseUrl}${OAUTH_PATH}`,
+        branding: options.branding ?? DEVELOPMENT_BRANDING,
+        minorPolicy: options.minorPolicy ?? 'guardian-consent',
+      };
       if (options.doneUrl !== undefined) config.doneUrl = options.doneUrl;
       return json(route, 200, config);
     }
@@ -120,12 +130,13 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
     if (request.method() === 'GET' && path === '/api/consent-notice') {
       const asked = new URL(request.url()).searchParams.get('lang') as ConsentLanguage | null;
       const language = asked && CONSENT_LANGUAGES.indexOf(asked) >= 0 ? asked : 'zh-CN';
-      return json(route, 200, { language, ...(options.consentNotice ?? builtInConsentNotice(language)) });
+      const { version, text } = options.consentNotice ?? consentNoticeFor(language, options.branding ?? DEVELOPMENT_BRANDING);
+      return json(route, 200, { language, version, text });
     }
     if (request.method() === 'POST' && path === '/api/verifications') {
       if (options.createError) return json(route, options.createError.status, options.createError.body);
       const sent = (entry.body as { consentVersion?: string }).consentVersion;
-      const accepted = options.consentNotice ? [options.consentNotice.version] : CONSENT_LANGUAGES.map((language) => builtInConsentNotice(language).version);
+      const accepted = options.consentNotice ? [options.consentNotice.version] : CONSENT_LANGUAGES.map((language) => consentNoticeFor(language, options.branding ?? DEVELOPMENT_BRANDING).version);
       if (!sent) return json(route, 400, { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } });
       if (accepted.indexOf(sent) < 0) return json(route, 409, { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } });
       return json(route, 201, created);
