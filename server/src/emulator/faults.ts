@@ -42,7 +42,7 @@ function readShare(env: Env, name: string): number {
   return value;
 }
 
-/** Fault settings from EMULATOR_* variables (see README). */
+/** Fault settings from EMULATOR_* variables (docs/emulator.md). */
 export function parseFaultEnv(env: Env): FaultSettings {
   const latencyMs = Number(env.EMULATOR_LATENCY_MS ?? 0);
   if (!Number.isInteger(latencyMs) || latencyMs < 0) throw new Error('EMULATOR_LATENCY_MS must be an integer >= 0');

@@ -3,7 +3,7 @@
  * gateway parameters. They answer in Alipay's shape so a client written for Alipay (ours, or alipay-sdk) runs against them unchanged:
  * `{"<method>_response": {...}, "sign": "..."}` or `error_response` where Alipay uses it.
  * Sub-codes the real gateway documents are used as is; the few the emulator invents for
- * business failures are upper-case and listed in the README.
+ * business failures are upper-case and listed in docs/emulator.md.
  *
  * @see https://opendocs.alipay.com/common/02km9f (gateway result codes)
  */

@@ -5,7 +5,7 @@
  *
  * Env: EMULATOR_PORT (default 3100), HOST (default 127.0.0.1), DATA_DIR (default <repo>/data),
  * EMULATOR_REDIRECT_ORIGINS (comma-separated; default http://127.0.0.1:3000,http://localhost:3000),
- * LOG_LEVEL (default info), and the EMULATOR_* fault knobs and settings (see README).
+ * LOG_LEVEL (default info), and the EMULATOR_* fault knobs and settings (docs/emulator.md).
  */
 import { join, resolve } from 'node:path';
 import { buildEmulatorApp } from './emulator-app';

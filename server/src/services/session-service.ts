@@ -49,7 +49,7 @@ export class SessionService {
       exchange = await this.deps.alipay.exchangeAuthCode(authCode);
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'rejected' && AUTH_CODE_SUB_CODES.indexOf(error.detail.subCode ?? '') >= 0) {
-        throw new ApiError(400, 'AUTH_CODE_INVALID', 'The auth code is invalid or was already used; get a new one');
+        throw new ApiError(400, 'AUTH_CODE_INVALID', 'The auth code is invalid or was already used; get a new one', {}, { cause: error });
       }
       throw error;
     }

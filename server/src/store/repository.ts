@@ -2,7 +2,7 @@
  * The storage interface routes and services see. The embedded default is SQLite
  * (sqlite-repository.ts); a server database can replace it by implementing this.
  *
- * What is stored, and what never is: see the README's "Storage" section. In short, the ID
+ * What is stored, and what never is: see docs/server-api.md, "Storage". In short, the ID
  * number only as an HMAC (for rate limits and idempotency) and masked (for display), and the
  * name not at all.
  */
