@@ -5,7 +5,11 @@
  * - The outcome router: what Alipay's face check told the client (utils/certify-outcome.ts)
  *   and what the server's record says (`GET /api/verifications/:id`) → the screen to show and
  *   its actions, the first action being the main one; where a refused certify-url request
- *   leads; and which kind of failure an error code is (each error screen's title).
+ *   leads; where a reopened certifyId that Alipay refuses again leads (a new verification);
+ *   and which kind of failure an error code is (each error screen's title).
+ * - What the form requires for a holder under 14 (the server's MINOR_POLICY), before submit.
+ * - How many minutes a rate-limited person waits (from `Retry-After`).
+ * - Which language a surface shows for the system's language.
  * - Where 完成 on the verified screen leads (back to the page that opened the verification, the
  *   configured target, or a new verification).
  * - The poll schedule while the server's record is still PENDING.
@@ -18,10 +22,11 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the server's proof the router trusts)
  * @see https://help.aliyun.com/document_detail/144545.html (startBizService('open-certify') resultStatus values)
  */
-import { ClientConfig, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from './api-contract';
+import { ClientConfig, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationResponse, MinorPolicy, VerificationStatus, VerificationView } from './api-contract';
 import { CertifyOutcome } from './certify-outcome';
 import { Branding, CONSENT_LANGUAGES, ConsentLanguage, consentVersion } from './consent-notice';
 import { ErrorCode } from './error-codes';
+import { GUARDIAN_CONSENT_AGE, ageInBeijing } from './identity';
 
 // ---------------------------------------------------------------- outcome router
 
@@ -36,9 +41,22 @@ export type ConfirmMode =
    */
   | 'once'
   /** After a 4000 other than USER_IS_NOT_CERTIFY: ask once; PENDING means the face check did not pass. */
-  | 'after-failure';
+  | 'after-failure'
+  /**
+   * Alipay refused the same certifyId again (a 4000 other than USER_IS_NOT_CERTIFY on a
+   * reopened attempt), or the server refused to sign a URL for it (VERIFICATION_CLOSED): ask
+   * once; PENDING means this verification can no longer be used, so only a new one helps.
+   */
+  | 'after-refusal';
 
-export const CONFIRM_MODES: readonly ConfirmMode[] = ['poll', 'once', 'after-failure'];
+export const CONFIRM_MODES: readonly ConfirmMode[] = ['poll', 'once', 'after-failure', 'after-refusal'];
+
+/**
+ * Which attempt on one certifyId the face check's answer belongs to: the first one (opened
+ * with the URL of `POST /api/verifications`) or a reopened one (再次验证, with a URL from
+ * `POST /api/verifications/:id/certify-url`).
+ */
+export type CertifyAttempt = 'first' | 'retry';
 
 /** Every screen an outcome can end on; each surface words and draws them its own way. */
 export type OutcomeScreen =
@@ -54,6 +72,13 @@ export type OutcomeScreen =
   | 'not-finished'
   /** PENDING after a 4000: "本次人脸验证未通过", verify again with the same certifyId and a fresh URL. */
   | 'face-check-failed'
+  /**
+   * The same certifyId cannot be opened again (Alipay refused the reopened one, or the server
+   * says it is over while its record is still PENDING): this verification can no longer be
+   * used; a new one, with the inputs kept, is the way forward, and the screen says that it is
+   * a new verification (a new paid initialize, counted against the per-ID limit).
+   */
+  | 'certify-refused'
   /** 6002: the network dropped; open the same certifyId again with a fresh URL. */
   | 'network'
   /** 4000 USER_IS_NOT_CERTIFY: the Alipay account must finish real-name verification first. */
@@ -82,6 +107,11 @@ export type OutcomeAction =
   | 'back-to-form'
   /** This verification is over: back to the form for a new one. */
   | 'start-over'
+  /**
+   * A new verification for the inputs kept on the form, sent at once (`POST /api/verifications`
+   * with a new Idempotency-Key): a new paid initialize, so its button and screen say so.
+   */
+  | 'new-verification'
   /** Load the page again (the H5 page, when the bridge may appear on a new load). */
   | 'reload';
 
@@ -98,16 +128,18 @@ function show(screen: OutcomeScreen, actions: readonly OutcomeAction[]): Outcome
 
 /**
  * Where the face check's answer leads. It is a hint, never proof: a pass is only ever shown
- * after the server confirms it.
+ * after the server confirms it. A 4000 on a reopened certifyId (`attempt` 'retry') means
+ * Alipay refuses that certifyId again: the server's record is asked once, and a PENDING one
+ * leads to a new verification instead of another retry that would be refused too.
  */
-export function routeCertifyOutcome(outcome: CertifyOutcome): OutcomeRoute {
+export function routeCertifyOutcome(outcome: CertifyOutcome, attempt: CertifyAttempt = 'first'): OutcomeRoute {
   switch (outcome.status) {
     case 'passed':
     case 'unknown':
       return { next: 'confirm', mode: 'poll' };
     case 'failed':
       if (outcome.errorCode === 'USER_IS_NOT_CERTIFY') return show('not-certified', ['back-to-form']);
-      return { next: 'confirm', mode: 'after-failure' };
+      return { next: 'confirm', mode: attempt === 'retry' ? 'after-refusal' : 'after-failure' };
     case 'cancelled':
       return show('cancelled', ['back-to-form']);
     case 'network':
@@ -139,6 +171,7 @@ export function routeVerificationStatus(status: VerificationStatus, mode: Confir
       return show('expired', ['start-over']);
     case 'PENDING':
       if (mode === 'after-failure') return show('face-check-failed', ['retry-certify', 'back-to-form']);
+      if (mode === 'after-refusal') return show('certify-refused', ['new-verification', 'back-to-form']);
       if (mode === 'once') return show('not-finished', ['retry-certify', 'refresh', 'start-over']);
       if (lookups <= POLL_DELAYS_MS.length) return { next: 'wait', delayMs: POLL_DELAYS_MS[Math.max(0, lookups - 1)] };
       return show('still-processing', ['refresh', 'back-to-form']);
@@ -147,15 +180,18 @@ export function routeVerificationStatus(status: VerificationStatus, mode: Confir
 
 /** What to do when `POST /api/verifications/:id/certify-url` (retry-certify) is refused or lost. */
 export type RenewFailureRoute =
-  /** Over (a final status, or the certifyId expired): the server's record is the screen; its lookup settles it. */
-  | { next: 'confirm'; mode: 'once' }
+  /**
+   * Over (a final status, or the certifyId expired): the server's record is the screen; its
+   * lookup settles it, and a record still PENDING leads to a new verification.
+   */
+  | { next: 'confirm'; mode: 'after-refusal' }
   /** The server does not know this verification: say so, and forget the stored id. */
   | { next: 'forget' }
   /** A lost answer or a busy server: stay on the retry screen with the reason; the retry may still work. */
   | { next: 'stay' };
 
 export function routeRenewFailure(code: string): RenewFailureRoute {
-  if (code === 'VERIFICATION_CLOSED') return { next: 'confirm', mode: 'once' };
+  if (code === 'VERIFICATION_CLOSED') return { next: 'confirm', mode: 'after-refusal' };
   if (code === 'NOT_FOUND') return { next: 'forget' };
   return { next: 'stay' };
 }
@@ -210,6 +246,57 @@ const FAILURE_KINDS: Readonly<Record<string, FailureKind>> = {
 /** The kind of failure `code` names; a code this build does not know is the service's. */
 export function classifyFailure(code: string): FailureKind {
   return Object.prototype.hasOwnProperty.call(FAILURE_KINDS, code) ? FAILURE_KINDS[code] : 'service';
+}
+
+/**
+ * Whole minutes to wait before trying again, from a `Retry-After` in seconds, rounded up and
+ * at least 1, so a rate-limit screen says "请 56 分钟后再试", not "请稍后再试". Undefined when
+ * the answer had no usable `Retry-After`.
+ */
+export function retryAfterMinutes(retryAfterSeconds: number | undefined): number | undefined {
+  if (retryAfterSeconds === undefined || !isFinite(retryAfterSeconds) || retryAfterSeconds < 0) return undefined;
+  return Math.max(1, Math.ceil(retryAfterSeconds / 60));
+}
+
+// ---------------------------------------------------------------- minors
+
+/** What the form needs for this number's holder before it may be sent (PIPL art. 31). */
+export type MinorRequirement =
+  /** 14 or older in Beijing today, or no readable birth date (the server checks again). */
+  | 'none'
+  /** Under 14 and MINOR_POLICY=guardian-consent: a second, separate consent by the guardian, sent as `guardianConsent: true`. */
+  | 'guardian-consent'
+  /** Under 14 and MINOR_POLICY=refuse: the form says so (CERT_NO_MINOR) and cannot be sent. */
+  | 'refused';
+
+/**
+ * What the form requires for the holder of `certNo` (a canonical number) under the server's
+ * `policy`, so the person learns it before submitting, not from a refusal after it. The
+ * server applies the same rule to every `POST /api/verifications` (400 GUARDIAN_CONSENT_REQUIRED
+ * / CERT_NO_MINOR), by the same age function in Beijing time.
+ * @param now the clock
+ */
+export function minorRequirement(certNo: string, policy: MinorPolicy, now: Date): MinorRequirement {
+  const age = ageInBeijing(certNo, now);
+  if (age === undefined || age >= GUARDIAN_CONSENT_AGE) return 'none';
+  return policy === 'refuse' ? 'refused' : 'guardian-consent';
+}
+
+// ---------------------------------------------------------------- language
+
+/**
+ * The language a surface shows for the language tags the system prefers (Alipay's
+ * `my.getSystemInfo().language`, e.g. `en` or `zh-Hans`; the browser's `navigator.languages`),
+ * first match wins: English is en-US, anything else, or nothing, zh-CN. The page offers a
+ * switch either way.
+ */
+export function pickLanguage(preferred: ReadonlyArray<string | undefined>): ConsentLanguage {
+  for (let index = 0; index < preferred.length; index += 1) {
+    const tag = (preferred[index] || '').toLowerCase();
+    if (tag === 'zh' || tag.indexOf('zh-') === 0) return 'zh-CN';
+    if (tag === 'en' || tag.indexOf('en-') === 0) return 'en-US';
+  }
+  return 'zh-CN';
 }
 
 // ---------------------------------------------------------------- done

@@ -15,7 +15,10 @@ import {
   isCreateVerificationResponse,
   isSessionUsable,
   isVerificationView,
+  minorRequirement,
   parseRetryAfterSeconds,
+  pickLanguage,
+  retryAfterMinutes,
   readApiError,
   classifyFailure,
   routeCertifyOutcome,
@@ -28,6 +31,7 @@ import {
 import { DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
+import { makeCertNoBornOn } from '../support/identities';
 
 describe('routeCertifyOutcome: the face check answer', () => {
   const rows: Array<[string, CertifyOutcome, OutcomeRoute]> = [
@@ -43,6 +47,19 @@ describe('routeCertifyOutcome: the face check answer', () => {
   ];
   it.each(rows)('%s', (_, outcome, route) => {
     expect(routeCertifyOutcome(outcome)).toEqual(route);
+    expect(routeCertifyOutcome(outcome, 'first')).toEqual(route);
+  });
+
+  const retryRows: Array<[string, CertifyOutcome, OutcomeRoute]> = [
+    ['4000 SYSTEM_ERROR: Alipay refused the same certifyId again; confirm once, PENDING leads to a new verification', { status: 'failed', errorCode: 'SYSTEM_ERROR', known: true }, { next: 'confirm', mode: 'after-refusal' }],
+    ['4000 with a code we do not know: refused again, too', { status: 'failed', errorCode: 'Z1234', known: false }, { next: 'confirm', mode: 'after-refusal' }],
+    ['4000 USER_IS_NOT_CERTIFY still says to finish real-name verification', { status: 'failed', errorCode: 'USER_IS_NOT_CERTIFY', known: true }, { next: 'show', screen: 'not-certified', actions: ['back-to-form'] }],
+    ['9000 confirms with the server, polling', { status: 'passed' }, { next: 'confirm', mode: 'poll' }],
+    ['6001 goes back to the form', { status: 'cancelled' }, { next: 'show', screen: 'cancelled', actions: ['back-to-form'] }],
+    ['6002 offers another retry with a fresh URL', { status: 'network' }, { next: 'show', screen: 'network', actions: ['retry-certify', 'back-to-form'] }],
+  ];
+  it.each(retryRows)('on a reopened certifyId (再次验证), %s', (_, outcome, route) => {
+    expect(routeCertifyOutcome(outcome, 'retry')).toEqual(route);
   });
 });
 
@@ -81,6 +98,18 @@ describe('routeVerificationStatus: the server record', () => {
     expect(routeVerificationStatus('PENDING', 'after-failure', 1)).toEqual({ next: 'show', screen: 'face-check-failed', actions: ['retry-certify', 'back-to-form'] });
   });
 
+  it('PENDING after Alipay refused the reopened certifyId is "can no longer be used", with a new verification as the main button', () => {
+    expect(routeVerificationStatus('PENDING', 'after-refusal', 1)).toEqual({ next: 'show', screen: 'certify-refused', actions: ['new-verification', 'back-to-form'] });
+  });
+
+  it('never offers 再次验证 (the same certifyId) after Alipay or the server refused it', () => {
+    const statuses: VerificationStatus[] = ['PENDING', 'PASSED', 'FAILED', 'EXPIRED'];
+    statuses.forEach((status) => {
+      const route = routeVerificationStatus(status, 'after-refusal', 1);
+      expect(route.next === 'show' && route.actions.indexOf('retry-certify') >= 0).toBe(false);
+    });
+  });
+
   it('PENDING without a face-check answer is "not finished", with 再次验证 as the main button', () => {
     expect(routeVerificationStatus('PENDING', 'once', 1)).toEqual({ next: 'show', screen: 'not-finished', actions: ['retry-certify', 'refresh', 'start-over'] });
   });
@@ -99,13 +128,69 @@ describe('routeVerificationStatus: the server record', () => {
 
 describe('routeRenewFailure: a refused or lost certify-url request', () => {
   it.each([
-    ['VERIFICATION_CLOSED', { next: 'confirm', mode: 'once' }],
+    ['VERIFICATION_CLOSED', { next: 'confirm', mode: 'after-refusal' }],
     ['NOT_FOUND', { next: 'forget' }],
     ['NETWORK_ERROR', { next: 'stay' }],
     ['RATE_LIMITED', { next: 'stay' }],
     ['INTERNAL_ERROR', { next: 'stay' }],
   ])('%s → %j', (code, route) => {
     expect(routeRenewFailure(code)).toEqual(route);
+  });
+});
+
+describe('retryAfterMinutes: how long a rate-limited person waits', () => {
+  it.each([
+    [3360, 56],
+    [3301, 56],
+    [60, 1],
+    [59, 1],
+    [0, 1],
+  ])('%i s → %i min (rounded up, at least 1)', (seconds, minutes) => {
+    expect(retryAfterMinutes(seconds)).toBe(minutes);
+  });
+
+  it('is undefined without a usable Retry-After', () => {
+    expect(retryAfterMinutes(undefined)).toBeUndefined();
+    expect(retryAfterMinutes(-1)).toBeUndefined();
+    expect(retryAfterMinutes(Number.NaN)).toBeUndefined();
+  });
+});
+
+describe('pickLanguage: what the system language shows', () => {
+  it.each([
+    [['en'], 'en-US'],
+    [['en-GB'], 'en-US'],
+    [['zh-Hans'], 'zh-CN'],
+    [['zh-HK'], 'zh-CN'],
+    [['fr-FR', 'en-US'], 'en-US'],
+    [['fr-FR'], 'zh-CN'],
+    [[undefined], 'zh-CN'],
+    [[], 'zh-CN'],
+  ] as const)('%j → %s', (tags, language) => {
+    expect(pickLanguage(tags)).toBe(language);
+  });
+});
+
+describe('minorRequirement: what the form needs for a holder under 14', () => {
+  /** 2026-03-02 00:00 in Beijing (2026-03-01 16:00 UTC): the holder below turns 14 at this instant. */
+  const BEIJING_MIDNIGHT = new Date(Date.UTC(2026, 2, 1, 16, 0, 0));
+  const JUST_BEFORE = new Date(BEIJING_MIDNIGHT.getTime() - 1);
+  const turns14 = makeCertNoBornOn(new Date(Date.UTC(2012, 2, 2)));
+  const under14 = makeCertNoBornOn(new Date(Date.UTC(2015, 5, 1)));
+  const adult = makeCertNoBornOn(new Date(Date.UTC(1990, 0, 1)));
+
+  it.each([
+    ['under 14', under14, BEIJING_MIDNIGHT, 'guardian-consent', 'refused'],
+    ['exactly 14 today (Beijing)', turns14, BEIJING_MIDNIGHT, 'none', 'none'],
+    ['14 tomorrow (Beijing): still 13 one millisecond before midnight', turns14, JUST_BEFORE, 'guardian-consent', 'refused'],
+    ['an adult', adult, BEIJING_MIDNIGHT, 'none', 'none'],
+  ] as const)('%s: guardian-consent → %s, refuse → %s', (_, certNo, now, guardian, refuse) => {
+    expect(minorRequirement(certNo, 'guardian-consent', now)).toBe(guardian);
+    expect(minorRequirement(certNo, 'refuse', now)).toBe(refuse);
+  });
+
+  it('asks nothing of a number without a readable birth date (the server checks again)', () => {
+    expect(minorRequirement('', 'refuse', BEIJING_MIDNIGHT)).toBe('none');
   });
 });
 
