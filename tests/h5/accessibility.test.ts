@@ -248,6 +248,13 @@ describe('axe-core against the real server and its emulator', () => {
     await expectAccessible('emulator-certify-error-page');
   });
 
+  it('finds nothing on the emulator’s index page, with a certification listed', async () => {
+    await reachEmulatorCertifyPage(makeCertNo(4405));
+    await page.goto(`${suite.server.baseUrl}/emulator`);
+    await page.locator('tbody tr').first().waitFor();
+    await expectAccessible('emulator-index-page');
+  });
+
   it('finds nothing on the H5 result after cancelling on the emulator’s page', async () => {
     await reachEmulatorCertifyPage(makeCertNo(4403));
     await Promise.all([page.waitForURL(`${suite.server.baseUrl}/`), page.locator('[data-outcome="CANCELLED"]').click()]);

@@ -1,6 +1,6 @@
 /**
  * WCAG 2.x AA contrast of every colour pair the H5 page, the mini-program and the
- * emulator's certify page render together, read from the stylesheets themselves, so a
+ * emulator's certify and index pages render together, read from the stylesheets themselves, so a
  * colour change that drops a pair below the bar fails here before anyone sees it.
  * Text needs 4.5:1 (3:1 when large: 24 px, or 18.66 px bold); field borders, focus rings
  * and button outlines need 3:1 against what surrounds them (success criterion 1.4.11).
@@ -10,6 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCertifyErrorPage, renderCertifyPage } from '../../server/src/emulator/certify-page';
+import { renderIndexPage } from '../../server/src/emulator/index-page';
+import { NO_FAULTS } from '../../server/src/emulator/faults';
+import { DEFAULT_EMULATOR_SETTINGS } from '../../server/src/emulator/settings';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -73,6 +76,7 @@ const SHEETS = {
   'mini-verify': readSheet('pages/verify/index.acss'),
   'emulator-certify': styleOfPage(renderCertifyPage({ actionPath: '/emulator/certify-page/x', certNoMasked: '110***********002X' })),
   'emulator-error': styleOfPage(renderCertifyErrorPage('CERTIFY_ID_NOT_EXIST')),
+  'emulator-index': styleOfPage(renderIndexPage({ certifications: [], faults: NO_FAULTS, settings: DEFAULT_EMULATOR_SETTINGS, prefix: '/emulator' })),
 } as const;
 
 type SheetName = keyof typeof SHEETS;
@@ -198,9 +202,10 @@ const MINI_PAIRS: ColourPair[] = [
 ];
 
 const certify = (selector: string, property: ColourSource['property']): ColourSource => ({ sheet: 'emulator-certify', selector, property });
+const emulatorIndex = (selector: string, property: ColourSource['property']): ColourSource => ({ sheet: 'emulator-index', selector, property });
 const CERTIFY_PAGE = certify('body', 'background');
 
-/** The emulator's certify page and its error page (server/src/emulator/certify-page.ts), as rendered. */
+/** The emulator's certify page and its error page (server/src/emulator/certify-page.ts) and its index page (index-page.ts), as rendered. */
 const EMULATOR_PAIRS: ColourPair[] = [
   { name: 'certify page text', kind: 'text', foreground: certify('body', 'color'), background: CERTIFY_PAGE },
   { name: 'certify page English lines', kind: 'text', foreground: certify('.en', 'color'), background: CERTIFY_PAGE },
@@ -214,6 +219,12 @@ const EMULATOR_PAIRS: ColourPair[] = [
   { name: 'button focus ring', kind: 'non-text', foreground: certify('button:focus-visible', 'outline'), background: CERTIFY_PAGE },
   { name: 'error page text', kind: 'text', foreground: { sheet: 'emulator-error', selector: 'body', property: 'color' }, background: { sheet: 'emulator-error', selector: 'body', property: 'background' } },
   { name: 'error page English line', kind: 'text', foreground: { sheet: 'emulator-error', selector: '.en', property: 'color' }, background: { sheet: 'emulator-error', selector: 'body', property: 'background' } },
+  { name: 'index page text', kind: 'text', foreground: emulatorIndex('body', 'color'), background: emulatorIndex('body', 'background') },
+  { name: 'index page English lines', kind: 'text', foreground: emulatorIndex('.en', 'color'), background: emulatorIndex('body', 'background') },
+  { name: 'index page text on a card', kind: 'text', foreground: emulatorIndex('.card', 'color'), background: emulatorIndex('.card', 'background') },
+  { name: 'index page English line on a card', kind: 'text', foreground: emulatorIndex('.en', 'color'), background: emulatorIndex('.card', 'background') },
+  { name: 'index page links on a card', kind: 'text', foreground: emulatorIndex('a', 'color'), background: emulatorIndex('.card', 'background') },
+  { name: 'index page focus ring', kind: 'non-text', foreground: emulatorIndex('.card:focus-visible', 'outline'), background: emulatorIndex('body', 'background') },
 ];
 
 describe('contrastRatio', () => {

@@ -3,15 +3,16 @@
  * routes/meta.ts), and a browsable reference of it at `/docs` (Swagger UI). Register before
  * any route, so the document sees every route.
  *
- * The UI is three same-origin scripts and two stylesheets with no inline script or style, so
- * it runs under the H5 page's own CSP, unrelaxed (set by swagger-ui's `staticCSP` on the /docs
- * routes only). The validator badge is off: it would send the document to validator.swagger.io.
+ * The UI is three same-origin scripts and two stylesheets, with no inline script: it runs
+ * under the H5 page's CSP relaxed for inline styles only (DOCS_CONTENT_SECURITY_POLICY, set by
+ * swagger-ui's `staticCSP` on the /docs routes only). The validator badge is off: it would
+ * send the document to validator.swagger.io.
  * @see https://github.com/fastify/fastify-swagger-ui
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import { H5_CONTENT_SECURITY_POLICY } from '../plugins/security-headers';
+import { DOCS_CONTENT_SECURITY_POLICY } from '../plugins/security-headers';
 
 /** Registers the document and the UI at /docs. */
 export const openapi = fp(
@@ -24,7 +25,7 @@ export const openapi = fp(
     });
     await app.register(fastifySwaggerUi, {
       routePrefix: '/docs',
-      staticCSP: H5_CONTENT_SECURITY_POLICY,
+      staticCSP: DOCS_CONTENT_SECURITY_POLICY,
       uiConfig: { validatorUrl: null },
     });
   },

@@ -74,6 +74,7 @@ const STYLE = `
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #d9d9d9; vertical-align: top; }
   code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 14px; }
   a { color: #0050b3; }
+  .card:focus-visible, a:focus-visible { outline: 3px solid #0050b3; outline-offset: 2px; }
 `;
 
 function escapeHtml(text: string): string {
@@ -110,6 +111,15 @@ function certificationTable(certifications: readonly EmulatedCertification[]): s
 ${rows}
 </tbody>
 </table>`;
+}
+
+/**
+ * A heading and its card. The card scrolls sideways on a narrow screen, so it takes keyboard
+ * focus (a keyboard user can scroll it) and is a region named by its heading.
+ */
+function section(id: string, zhTitle: string, enTitle: string, content: string): string {
+  return `<h2 id="${id}">${bilingual(zhTitle, enTitle)}</h2>
+<div class="card" role="region" aria-labelledby="${id}" tabindex="0">${content}</div>`;
 }
 
 /** Rows of `[name, value, environment variable or '']`. */
@@ -163,14 +173,9 @@ export function renderIndexPage(input: IndexPageInput): string {
 <body><main>
 <h1>${bilingual(zh.title, en.title)}</h1>
 <p>${bilingual(zh.intro, en.intro)}</p>
-<h2>${bilingual(zh.certifications, en.certifications)}</h2>
-<div class="card">${certificationTable(input.certifications)}</div>
-<h2>${bilingual(zh.faults, en.faults)}</h2>
-<div class="card"><p>${bilingual(zh.change, en.change)} ${link('/faults')}</p>
-${knobTable(faultRows)}</div>
-<h2>${bilingual(zh.settings, en.settings)}</h2>
-<div class="card"><p>${bilingual(zh.change, en.change)} ${link('/settings')}</p>
-${knobTable(settingRows)}</div>
+${section('certifications', zh.certifications, en.certifications, certificationTable(input.certifications))}
+${section('faults', zh.faults, en.faults, `<p>${bilingual(zh.change, en.change)} ${link('/faults')}</p>\n${knobTable(faultRows)}`)}
+${section('settings', zh.settings, en.settings, `<p>${bilingual(zh.change, en.change)} ${link('/settings')}</p>\n${knobTable(settingRows)}`)}
 </main></body>
 </html>`;
 }

@@ -30,6 +30,15 @@ export const H5_CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
+ * The API reference at /docs (Swagger UI): the H5 page's policy with one relaxation, inline
+ * styles, because Swagger UI (React) sets styles from its script at run time and Chromium
+ * blocks them under `style-src 'self'` (tests/h5/api-docs.test.ts sees it). Scripts stay
+ * same-origin files only; the page shows the public API description, no personal data, and
+ * sends nothing but the requests a developer makes from it.
+ */
+export const DOCS_CONTENT_SECURITY_POLICY = H5_CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
+/**
  * One year, so a returning visitor is never first sent over plain HTTP. No
  * includeSubDomains: the merchant's other hosts under the same domain are not ours to pin.
  */
