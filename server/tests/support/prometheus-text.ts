@@ -26,6 +26,16 @@ export interface Family {
   samples: Sample[];
 }
 
+/** Text that breaks the format, with the line it is on. */
+export class PrometheusTextError extends Error {
+  readonly code = 'ERR_PROMETHEUS_TEXT';
+
+  constructor(line: number, problem: string) {
+    super(`line ${line}: ${problem}`);
+    this.name = 'PrometheusTextError';
+  }
+}
+
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const TYPES: readonly FamilyType[] = ['counter', 'gauge', 'histogram', 'summary', 'untyped'];
 const SUFFIXES: Readonly<Record<FamilyType, readonly string[]>> = {
@@ -47,14 +57,14 @@ function parseValue(text: string, line: number): number {
   if (special === '-inf') return -Infinity;
   if (special === 'nan') return NaN;
   const value = Number(text);
-  if (text === '' || Number.isNaN(value)) throw new Error(`line ${line}: "${text}" is not a sample value`);
+  if (text === '' || Number.isNaN(value)) throw new PrometheusTextError(line, `"${text}" is not a sample value`);
   return value;
 }
 
 /** Parses `name{a="1",b="2"} value [timestamp]`. */
 function parseSample(text: string, line: number): Sample {
   const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(-?\d+))?$/.exec(text);
-  if (!match) throw new Error(`line ${line}: not a sample line`);
+  if (!match) throw new PrometheusTextError(line, 'not a sample line');
   const labels: Record<string, string> = {};
   const labelText = match[2] ?? '';
   const labelPattern = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)/y;
@@ -62,8 +72,8 @@ function parseSample(text: string, line: number): Sample {
   while (cursor < labelText.length) {
     labelPattern.lastIndex = cursor;
     const label = labelPattern.exec(labelText);
-    if (!label) throw new Error(`line ${line}: malformed labels`);
-    if (label[1] in labels) throw new Error(`line ${line}: label ${label[1]} appears twice`);
+    if (!label) throw new PrometheusTextError(line, 'malformed labels');
+    if (label[1] in labels) throw new PrometheusTextError(line, `label ${label[1]} appears twice`);
     labels[label[1]] = unescapeLabel(label[2]);
     cursor = labelPattern.lastIndex;
   }
@@ -82,14 +92,14 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const meta = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s+(.*))?$/.exec(content);
     if (meta) {
       const [, kind, name, rest = ''] = meta;
-      if (!NAME.test(name)) throw new Error(`line ${line}: bad metric name ${name}`);
+      if (!NAME.test(name)) throw new PrometheusTextError(line, `bad metric name ${name}`);
       if (kind === 'HELP') {
         helps.set(name, rest.replace(/\\(\\|n)/g, (_match, char: string) => (char === 'n' ? '\n' : '\\')));
         return;
       }
       const type = TYPES.find((candidate) => candidate === rest);
-      if (!type) throw new Error(`line ${line}: unknown type ${rest}`);
-      if (families.has(name)) throw new Error(`line ${line}: ${name} is typed twice`);
+      if (!type) throw new PrometheusTextError(line, `unknown type ${rest}`);
+      if (families.has(name)) throw new PrometheusTextError(line, `${name} is typed twice`);
       current = { name, type, help: helps.get(name) ?? '', samples: [] };
       families.set(name, current);
       return;
@@ -97,7 +107,7 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     if (content.startsWith('#')) return;
     const sample = parseSample(content, line);
     if (!current || !SUFFIXES[current.type].some((suffix) => sample.name === `${current?.name}${suffix}`)) {
-      throw new Error(`line ${line}: sample ${sample.name} outside its family`);
+      throw new PrometheusTextError(line, `sample ${sample.name} outside its family`);
     }
     current.samples.push(sample);
   });
