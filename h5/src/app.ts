@@ -20,12 +20,14 @@
  */
 import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
-import { IDENTITY_MESSAGES_ZH_CN, IdentityFieldErrors, validateIdentity } from '../../utils/identity';
+import { IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { ConsentNoticeVersion, consentNoticeFor } from '../../utils/consent-notice';
 import {
   ApiError,
+  CertifyAttempt,
   ConfirmMode,
   OutcomeRoute,
+  pickLanguage,
   routeCertifyOutcome,
   routeCreateFailure,
   routeDone,
@@ -35,11 +37,12 @@ import {
 } from '../../utils/client-policy';
 import { AlipayJSBridge, BridgeHost, CertifyTarget, startOpenCertify, waitForAlipayBridge } from './alipay-bridge';
 import { ApiClient } from './api-client';
-import { getCopy, pickLocale, PageErrorCode } from './copy';
+import { CopyBundle, getCopy, otherLocale, PageErrorCode } from './copy';
 import { CertifyRoute, chooseCertifyRoute, detectEnvironment } from './environment';
+import { checkForm } from './form-check';
 import { Screen, ScreenAction } from './screens';
 import { buildAuthorizeUrl, readOAuthReturn, SessionStore } from './session';
-import { createPageView, FormInput, PageView } from './view';
+import { createPageView, FieldMessages, FormField, FormInput, PageView } from './view';
 
 /** What the controller needs from the browser; main.ts passes the real ones. */
 export interface AppDeps {
@@ -60,13 +63,25 @@ function toPageErrorCode(error: unknown): PageErrorCode {
   return 'INTERNAL_ERROR';
 }
 
+/** A failure as the view shows it: its code, and the server's Retry-After when it gave one. */
+function describeFailure(error: unknown): { code: PageErrorCode; retryAfterSeconds?: number } {
+  const code = toPageErrorCode(error);
+  return error instanceof ApiError && error.retryAfterSeconds !== undefined ? { code, retryAfterSeconds: error.retryAfterSeconds } : { code };
+}
+
+/** Every field of the form, in the order a submit checks them. */
+const FORM_FIELDS: readonly FormField[] = ['certName', 'certNo', 'consent', 'guardianConsent'];
+
 /** Starts the page. Resolves once the first screen is shown (or a redirect has begun). */
 export async function startApp(deps: AppDeps): Promise<void> {
   const host = deps.window;
   const api = deps.api;
   const store = deps.store;
   const navigator = host.navigator;
-  const copy = getCopy(pickLocale(navigator.languages && navigator.languages.length > 0 ? navigator.languages : [navigator.language]));
+  // The language chosen with the switch wins (kept across the trip to the certify page), else the browser's.
+  let copy: CopyBundle = getCopy(
+    store.readLocale() ?? pickLanguage(navigator.languages && navigator.languages.length > 0 ? navigator.languages : [navigator.language]),
+  );
   const environment = detectEnvironment(navigator.userAgent);
 
   let config: ClientConfig | null = null;
@@ -81,6 +96,13 @@ export async function startApp(deps: AppDeps): Promise<void> {
    * a newer one.
    */
   let consentNotice: ConsentNoticeVersion | null = null;
+  /** True once the notice shown is the server's (after CONSENT_OUTDATED), not the one built from the branding. */
+  let noticeFromServer = false;
+  /**
+   * Fields whose message is on display and follows every edit: left with something typed, or
+   * checked by a submit. A field being typed for the first time is not told off mid-word.
+   */
+  const liveFields: FormField[] = [];
   /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
   let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
 
@@ -96,9 +118,16 @@ export async function startApp(deps: AppDeps): Promise<void> {
   const pageView = createPageView(host.document, copy, {
     onSubmit: (input) => void submit(input),
     onAction: (action) => void act(action),
-    onEdit: () => {
+    onEdit: (_field, input) => {
       idempotencyKey = null;
+      checkFields(input, false);
     },
+    onLeave: (field, input) => {
+      const typed = input[field];
+      if (typeof typed === 'string' && typed.trim() !== '' && liveFields.indexOf(field) < 0) liveFields.push(field);
+      checkFields(input, false);
+    },
+    onSwitchLanguage: () => void switchLanguage(),
   });
   const view: PageView = {
     ...pageView,
@@ -111,6 +140,47 @@ export async function startApp(deps: AppDeps): Promise<void> {
   /** The bridge, waited for since page load; null when it never appeared. */
   function loadedBridge(): Promise<AlipayJSBridge | null> {
     return bridgeAtLoad ?? waitForAlipayBridge(host);
+  }
+
+  /**
+   * Checks the form as typed and shows what the live fields say (a fixed field's message goes
+   * at once). The minors policy speaks as soon as the number is valid, live or not: the
+   * guardian's box appears, or the refusal is said at the number, before any submit.
+   */
+  function checkFields(input: FormInput, focusFirst: boolean): ReturnType<typeof checkForm> {
+    const check = checkForm(input, config ? config.minorPolicy : 'guardian-consent', deps.now());
+    const shown: FieldMessages = {};
+    if (liveFields.indexOf('certName') >= 0) shown.certName = check.messages.certName;
+    if (liveFields.indexOf('certNo') >= 0 || check.messages.certNo === 'CERT_NO_MINOR') shown.certNo = check.messages.certNo;
+    if (liveFields.indexOf('consent') >= 0) shown.consent = check.messages.consent;
+    if (liveFields.indexOf('guardianConsent') >= 0) shown.guardianConsent = check.messages.guardianConsent;
+    view.showGuardianConsent(check.guardianNeeded);
+    view.showFieldMessages(shown, focusFirst);
+    return check;
+  }
+
+  /**
+   * The header's language switch: the page's copy and the notice in the other language, the
+   * inputs and the screen on display kept. The notice is built from the branding again, or
+   * asked of the server when the one shown is the server's.
+   */
+  async function switchLanguage(): Promise<void> {
+    copy = getCopy(otherLocale(copy.locale));
+    store.saveLocale(copy.locale);
+    view.setCopy(copy);
+    if (!config) return;
+    if (!noticeFromServer) {
+      consentNotice = consentNoticeFor(copy.locale, config.branding);
+      view.showConsentNotice(consentNotice.text);
+      return;
+    }
+    try {
+      const notice = await api.getConsentNotice(copy.locale);
+      consentNotice = { version: notice.version, text: notice.text };
+      view.showConsentNotice(notice.text);
+    } catch (error) {
+      view.showFormError(describeFailure(error));
+    }
   }
 
   function redirectToAuthorize(current: ClientConfig): void {
@@ -181,8 +251,12 @@ export async function startApp(deps: AppDeps): Promise<void> {
           store.clearPendingVerificationId();
           // Only the id, so a reload shows this result again; never the name or number.
           store.saveSettledVerificationId(verificationId);
-          // The result is final: the name and number have no further use on this page.
+        }
+        if (verification.status === 'PASSED') {
+          // Verified: the name and number have no further use on this page. Any other result
+          // keeps them, so starting over does not mean typing 18 characters again.
           view.clearForm();
+          liveFields.length = 0;
         }
         showOutcome(route, verificationId, verification);
         return;
@@ -193,13 +267,14 @@ export async function startApp(deps: AppDeps): Promise<void> {
         store.clearPendingVerificationId();
         store.clearSettledVerificationId();
       }
-      view.show({ kind: 'error', code: toPageErrorCode(error) });
+      view.show({ kind: 'error', ...describeFailure(error) });
     }
   }
 
-  async function runBridge(bridge: AlipayJSBridge, target: CertifyTarget, verificationId: string): Promise<void> {
+  /** Opens the face check through the bridge; `attempt` says whether this certifyId was opened before. */
+  async function runBridge(bridge: AlipayJSBridge, target: CertifyTarget, verificationId: string, attempt: CertifyAttempt): Promise<void> {
     view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
-    const route = routeCertifyOutcome(await startOpenCertify(bridge, target));
+    const route = routeCertifyOutcome(await startOpenCertify(bridge, target), attempt);
     if (route.next === 'confirm') await confirm(verificationId, route.mode);
     else if (route.next === 'show') showOutcome(route, verificationId);
   }
@@ -225,11 +300,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
       if (next.next === 'forget') {
         retryTarget = null;
         store.clearPendingVerificationId();
-        view.show({ kind: 'error', code: toPageErrorCode(error) });
+        view.show({ kind: 'error', ...describeFailure(error) });
         return;
       }
       // A lost answer or a busy server: the retry may still work, so offer it again with the reason.
-      view.show({ ...offeredOn, code: toPageErrorCode(error) });
+      view.show({ ...offeredOn, ...describeFailure(error) });
       return;
     }
     const target = { certifyId: renewed.certifyId, url: renewed.url };
@@ -240,7 +315,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
     view.show({ kind: 'busy', reason: 'waiting-for-alipay' });
     const bridge = await loadedBridge();
     const missing = routeMissingBridge();
-    if (bridge) await runBridge(bridge, target, verificationId);
+    if (bridge) await runBridge(bridge, target, verificationId, 'retry');
     else if (missing.next === 'show') showOutcome(missing, verificationId);
   }
 
@@ -248,14 +323,10 @@ export async function startApp(deps: AppDeps): Promise<void> {
     view.show({ kind: 'form' });
     if (error instanceof ApiError && isIdentityErrorCode(error.code)) {
       // The backend refused a field the shared validator accepted (e.g. a stricter rule there).
-      const errors: IdentityFieldErrors = {};
-      const refusal = { code: error.code, message: IDENTITY_MESSAGES_ZH_CN[error.code] };
-      if (error.code.indexOf('CERT_NAME') === 0) errors.certName = refusal;
-      else errors.certNo = refusal;
-      view.showFieldErrors(errors, false);
+      view.showFieldMessages(error.code.indexOf('CERT_NAME') === 0 ? { certName: error.code } : { certNo: error.code }, true);
       return;
     }
-    view.showFormError(copy.errors[toPageErrorCode(error)]);
+    view.showFormError(describeFailure(error));
   }
 
   /**
@@ -268,18 +339,22 @@ export async function startApp(deps: AppDeps): Promise<void> {
     try {
       const notice = await api.getConsentNotice(copy.locale);
       consentNotice = { version: notice.version, text: notice.text };
+      noticeFromServer = true;
       view.showUpdatedConsent(notice.text);
-      view.showFormError(copy.errors[toPageErrorCode(refusal)]);
+      view.showFormError(describeFailure(refusal));
     } catch (error) {
-      view.showFormError(copy.errors[toPageErrorCode(error)]);
+      view.showFormError(describeFailure(error));
     }
   }
 
   async function submit(input: FormInput): Promise<void> {
     if (submitting) return;
-    const check = validateIdentity({ certName: input.certName, certNo: input.certNo }, deps.now());
-    view.showFieldErrors(check.ok ? {} : check.errors, !input.consent);
-    if (!check.ok || !input.consent) return;
+    // A submit checks every field, and from now on each follows every edit.
+    FORM_FIELDS.forEach((field) => {
+      if (liveFields.indexOf(field) < 0) liveFields.push(field);
+    });
+    const check = checkFields(input, true);
+    if (!check.request) return;
 
     submitting = true;
     view.setSubmitting(true);
@@ -299,13 +374,13 @@ export async function startApp(deps: AppDeps): Promise<void> {
       if (!idempotencyKey) idempotencyKey = deps.createUuid();
       const created = await api.createVerification(
         token,
-        { certName: check.value.certName, certNo: check.value.certNo, consentVersion: consentNotice ? consentNotice.version : '' },
+        { ...check.request, consentVersion: consentNotice ? consentNotice.version : '' },
         idempotencyKey,
       );
       idempotencyKey = null;
       store.savePendingVerificationId(created.verificationId);
       if (bridge) {
-        await runBridge(bridge, { certifyId: created.certifyId, url: created.url }, created.verificationId);
+        await runBridge(bridge, { certifyId: created.certifyId, url: created.url }, created.verificationId, 'first');
       } else {
         host.location.assign(created.url);
       }
@@ -365,6 +440,15 @@ export async function startApp(deps: AppDeps): Promise<void> {
       case 'done':
         finish();
         return;
+      case 'new-verification':
+        // Alipay refuses this certifyId for good: the kept inputs go at once as a new
+        // verification (a new initialize, as the screen said), with a new idempotency key.
+        retryTarget = null;
+        store.clearPendingVerificationId();
+        store.clearSettledVerificationId();
+        view.show({ kind: 'form' });
+        await submit(view.readForm());
+        return;
       case 'reload':
         host.location.reload();
         return;
@@ -385,18 +469,20 @@ export async function startApp(deps: AppDeps): Promise<void> {
   view.show({ kind: 'busy', reason: 'signing-in' });
   try {
     config = await api.getClientConfig();
+    view.showBranding(config.branding);
     consentNotice = consentNoticeFor(copy.locale, config.branding);
     view.showConsentNotice(consentNotice.text);
     route = chooseCertifyRoute(environment, config.mode);
     if (route === 'open-in-alipay') {
-      view.show({ kind: 'open-in-alipay' });
+      // The QR code holds this page's address without any sign-in leftovers.
+      view.show({ kind: 'open-in-alipay', url: readOAuthReturn(host.location.href).cleanUrl });
       return;
     }
     const signedIn = await ensureSession(config);
     if (signedIn === null) return;
     token = signedIn;
   } catch (error) {
-    view.show({ kind: 'error', code: toPageErrorCode(error) });
+    view.show({ kind: 'error', ...describeFailure(error) });
     return;
   }
   // A verification in progress first; else the last settled one, whose result a reload shows again.

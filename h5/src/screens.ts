@@ -7,7 +7,7 @@
  */
 import { VerificationView } from '../../utils/api-contract';
 import { FailureKind, OutcomeAction, OutcomeScreen, classifyFailure } from '../../utils/client-policy';
-import { CopyBundle, PageCopy, PageErrorCode } from './copy';
+import { CopyBundle, errorMessage, PageCopy, PageErrorCode } from './copy';
 
 export type BusyReason = 'signing-in' | 'preparing' | 'waiting-for-alipay' | 'confirming';
 
@@ -21,11 +21,49 @@ export type Screen =
   /**
    * A screen the client policy routed to, with its actions. `view` is the backend's record when
    * one was read; `code` says why the last retry did not open (its new URL did not arrive);
-   * `version` is the Alipay version an upgrade screen names.
+   * `version` is the Alipay version an upgrade screen names; `retryAfterSeconds` is the
+   * server's Retry-After for a rate-limited `code`.
    */
-  | { kind: 'outcome'; screen: OutcomeCard; actions: readonly OutcomeAction[]; view?: VerificationView; code?: PageErrorCode; version?: string }
-  | { kind: 'open-in-alipay' }
-  | { kind: 'error'; code: PageErrorCode };
+  | {
+      kind: 'outcome';
+      screen: OutcomeCard;
+      actions: readonly OutcomeAction[];
+      view?: VerificationView;
+      code?: PageErrorCode;
+      retryAfterSeconds?: number;
+      version?: string;
+    }
+  /** Real mode in a plain browser: `url` is this page's address, drawn as a QR code to scan with Alipay. */
+  | { kind: 'open-in-alipay'; url: string }
+  | { kind: 'error'; code: PageErrorCode; retryAfterSeconds?: number };
+
+/** The steps of the indicator above the page: 填写信息 → 人脸验证 → 验证结果. */
+export type Step = 'fill' | 'face' | 'result';
+
+/** Outcome screens reached before any result exists: the face check could not run or was cut short. */
+const FACE_STEP_CARDS: readonly OutcomeCard[] = ['network', 'not-certified', 'bridge-error'];
+/** Outcome screens that stop the person before the form can be used. */
+const FILL_STEP_CARDS: readonly OutcomeCard[] = ['upgrade', 'no-bridge'];
+
+/**
+ * The step a screen belongs to; null for an error, which stays on the step where it happened
+ * (signing in, submitting, or confirming a result).
+ */
+export function stepOf(screen: Screen): Step | null {
+  switch (screen.kind) {
+    case 'form':
+    case 'open-in-alipay':
+      return 'fill';
+    case 'busy':
+      if (screen.reason === 'signing-in') return 'fill';
+      return screen.reason === 'confirming' ? 'result' : 'face';
+    case 'outcome':
+      if (FILL_STEP_CARDS.indexOf(screen.screen) >= 0) return 'fill';
+      return FACE_STEP_CARDS.indexOf(screen.screen) >= 0 ? 'face' : 'result';
+    case 'error':
+      return null;
+  }
+}
 
 /** What a button on a screen does; the controller implements each one. */
 export type ScreenAction = OutcomeAction;
@@ -60,6 +98,7 @@ const OUTCOME_WORDS: Readonly<Record<OutcomeCard, OutcomeWords>> = {
   'still-processing': { name: 'still-processing', tone: 'info', title: 'stillProcessingTitle', message: 'stillProcessingMessage' },
   'not-finished': { name: 'not-finished', tone: 'warning', title: 'notFinishedTitle', message: 'notFinishedMessage' },
   'face-check-failed': { name: 'face-check-failed', tone: 'danger', title: 'faceCheckFailedTitle', message: 'faceCheckFailedMessage' },
+  'certify-refused': { name: 'certify-refused', tone: 'warning', title: 'certifyRefusedTitle', message: 'certifyRefusedMessage' },
   network: { name: 'network', tone: 'warning', title: 'networkTitle', message: 'networkMessage' },
   'not-certified': { name: 'not-certified', tone: 'warning', title: 'notCertifiedTitle', message: 'notCertifiedMessage' },
   'bridge-error': { name: 'bridge-error', tone: 'danger', title: 'bridgeErrorTitle', message: 'bridgeErrorMessage' },
@@ -87,7 +126,7 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
         name: words.name,
         tone: words.tone,
         title: page[words.title],
-        message: screen.code ? copy.errors[screen.code] : page[words.message],
+        message: screen.code ? errorMessage(copy, screen.code, screen.retryAfterSeconds) : page[words.message],
         certNoMasked: screen.view ? screen.view.certNoMasked : undefined,
         errorCode: screen.code ?? (screen.screen === 'bridge-error' ? 'BRIDGE_ERROR' : undefined),
         alipayVersion: screen.version || undefined,
@@ -101,7 +140,7 @@ export function describeScreen(screen: Exclude<Screen, { kind: 'form' } | { kind
         name: 'error',
         tone: 'danger',
         title: page[ERROR_TITLES[classifyFailure(screen.code)]],
-        message: copy.errors[screen.code],
+        message: errorMessage(copy, screen.code, screen.retryAfterSeconds),
         errorCode: screen.code,
         actions: START_OVER_ERRORS.indexOf(screen.code) >= 0 ? ['start-over'] : ['reload'],
       };
@@ -123,5 +162,7 @@ export function labelAction(action: ScreenAction, copy: CopyBundle): string {
       return copy.page.actionStartOver;
     case 'reload':
       return copy.page.actionReload;
+    case 'new-verification':
+      return copy.page.actionNewVerification;
   }
 }

@@ -3,13 +3,14 @@
  * page loads, all in sessionStorage (gone with the tab): the backend's session token, the
  * OAuth state of a redirect under way, the id of the verification in progress, and the id of
  * the last settled one (so a reload shows its result, not an empty form, until the person
- * starts over). A person's name and ID number are never stored anywhere.
+ * starts over), and the language chosen with the page's switch. A person's name and ID number are never stored anywhere.
  *
  * @see https://opendocs.alipay.com/open/284/web (auth_base: publicAppAuthorize.htm, redirect_uri, auth_code)
  * @see https://opendocs.alipay.com/apis/api_9/alipay.system.oauth.token (what the backend does with the auth_code)
  */
 import { ClientConfig, CreateSessionResponse } from '../../utils/api-contract';
 import { isSessionUsable } from '../../utils/client-policy';
+import { Locale } from './copy';
 
 /** Query parameters Alipay appends to redirect_uri; removed from the address bar after sign-in. */
 export const OAUTH_RETURN_PARAMS = ['auth_code', 'app_id', 'source', 'scope', 'state'] as const;
@@ -48,6 +49,7 @@ const SESSION_KEY = 'identity-verify.session';
 const PENDING_KEY = 'identity-verify.pending-verification';
 const SETTLED_KEY = 'identity-verify.settled-verification';
 const OAUTH_STATE_KEY = 'identity-verify.oauth-state';
+const LOCALE_KEY = 'identity-verify.locale';
 
 /** The backend session the page holds. */
 export interface StoredSession {
@@ -78,6 +80,9 @@ export interface SessionStore {
   readSettledVerificationId(): string | null;
   saveSettledVerificationId(verificationId: string): void;
   clearSettledVerificationId(): void;
+  /** The language the person chose with the switch, so a trip to the certify page and back keeps it. */
+  readLocale(): Locale | null;
+  saveLocale(locale: Locale): void;
 }
 
 /** Builds the store. Storage failures (private mode, quota) degrade to "nothing stored". */
@@ -141,6 +146,13 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     },
     clearSettledVerificationId() {
       write(SETTLED_KEY, null);
+    },
+    readLocale() {
+      const saved = read(LOCALE_KEY);
+      return saved === 'zh-CN' || saved === 'en-US' ? saved : null;
+    },
+    saveLocale(locale) {
+      write(LOCALE_KEY, locale);
     },
   };
 }

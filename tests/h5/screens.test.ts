@@ -1,9 +1,9 @@
 /** h5/src/screens.ts and copy.ts: every policy screen has words and labelled buttons, both locales complete. */
-import { CONFIRM_MODES, OutcomeAction, routeCertifyOutcome, routeMissingBridge, routeVerificationStatus } from '../../utils/client-policy';
+import { CONFIRM_MODES, OutcomeAction, pickLanguage, routeCertifyOutcome, routeMissingBridge, routeVerificationStatus } from '../../utils/client-policy';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import { VerificationStatus } from '../../utils/api-contract';
 import { describeScreen, labelAction, OutcomeCard, Screen } from '../../h5/src/screens';
-import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, getCopy, PAGE_COPY_EN_US, PAGE_COPY_ZH_CN, pickLocale } from '../../h5/src/copy';
+import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN, getCopy, PAGE_COPY_EN_US, PAGE_COPY_ZH_CN } from '../../h5/src/copy';
 import { chooseCertifyRoute, detectEnvironment } from '../../h5/src/environment';
 
 const ZH = getCopy('zh-CN');
@@ -25,7 +25,7 @@ describe('describeScreen on every screen the client policy routes to', () => {
   ];
   const statuses: VerificationStatus[] = ['PASSED', 'FAILED', 'EXPIRED', 'PENDING'];
   const routes = [
-    ...outcomes.map(routeCertifyOutcome),
+    ...outcomes.map((answer) => routeCertifyOutcome(answer)),
     routeMissingBridge(),
     ...CONFIRM_MODES.flatMap((mode) => statuses.map((status) => routeVerificationStatus(status, mode, 99))),
   ];
@@ -125,8 +125,8 @@ describe('copy tables', () => {
     [['fr-FR', 'en'], 'en-US'],
     [['fr-FR'], 'zh-CN'],
     [[], 'zh-CN'],
-  ])('picks a locale for %j: %s', (preferred, locale) => {
-    expect(pickLocale(preferred)).toBe(locale);
+  ])('picks a locale for %j with the client policy\'s pickLanguage: %s', (preferred, locale) => {
+    expect(pickLanguage(preferred)).toBe(locale);
   });
 });
 

@@ -69,6 +69,16 @@ describe('createSessionStore', () => {
     expect(createSessionStore({ storage, now: () => NOW }).readSession()).toBeNull();
   });
 
+  it('keeps the language chosen with the switch, and ignores one it does not know', () => {
+    const storage = memoryStorage();
+    const store = createSessionStore({ storage, now: () => NOW });
+    expect(store.readLocale()).toBeNull();
+    store.saveLocale('en-US');
+    expect(store.readLocale()).toBe('en-US');
+    storage.setItem('identity-verify.locale', 'fr-FR');
+    expect(store.readLocale()).toBeNull();
+  });
+
   it('hands back the saved OAuth state once', () => {
     const store = createSessionStore({ storage: memoryStorage(), now: () => NOW });
     expect(store.takeOAuthState()).toBeNull();
@@ -77,14 +87,16 @@ describe('createSessionStore', () => {
     expect(store.takeOAuthState()).toBeNull();
   });
 
-  it('stores only the token, the OAuth state and the pending and settled verification ids', () => {
+  it('stores only the token, the OAuth state, the pending and settled verification ids and the chosen language', () => {
     const storage = memoryStorage();
     const store = createSessionStore({ storage, now: () => NOW });
     store.saveSession({ token: 't', expiresAt: new Date(NOW + 3_600_000).toISOString() });
     store.saveOAuthState('s');
     store.savePendingVerificationId('v1');
     store.saveSettledVerificationId('v0');
+    store.saveLocale('en-US');
     expect(Array.from({ length: storage.length }, (_, index) => storage.key(index)).sort()).toEqual([
+      'identity-verify.locale',
       'identity-verify.oauth-state',
       'identity-verify.pending-verification',
       'identity-verify.session',

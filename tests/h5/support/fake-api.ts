@@ -44,8 +44,10 @@ export interface FakeApiOptions {
    * CONSENT_OUTDATED with another one, as the real server does.
    */
   consentNotice?: ConsentNoticeVersion;
-  /** Answer POST /api/verifications with this error instead. */
-  createError?: { status: number; body: ApiErrorBody };
+  /** Answer POST /api/verifications with this error instead (with `Retry-After` when `retryAfter` is set). */
+  createError?: { status: number; body: ApiErrorBody; retryAfter?: string };
+  /** Answer POST /api/verifications as the server does when it reuses a live verification: 200, `reused: true`. */
+  reused?: boolean;
   /**
    * How successive POST /api/verifications/:id/certify-url calls fail, in order (`network`
    * drops the request); once used up, each call answers a newly signed URL.
@@ -66,8 +68,8 @@ export const FAKE_APP_ID = '2021000000000001';
 export const FAKE_TOKEN = 'fake-session-token';
 const OAUTH_PATH = '/fake-oauth/authorize';
 
-function json(route: Route, status: number, body: unknown): Promise<void> {
-  return route.fulfill({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
+function json(route: Route, status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  return route.fulfill({ status, headers, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) });
 }
 
 function record(request: Request): RecordedApiRequest {
@@ -134,11 +136,15 @@ export async function routeFakeApi(page: Page, baseUrl: string, options: FakeApi
       return json(route, 200, { language, version, text });
     }
     if (request.method() === 'POST' && path === '/api/verifications') {
-      if (options.createError) return json(route, options.createError.status, options.createError.body);
+      if (options.createError) {
+        const { status, body, retryAfter } = options.createError;
+        return json(route, status, body, retryAfter === undefined ? {} : { 'retry-after': retryAfter });
+      }
       const sent = (entry.body as { consentVersion?: string }).consentVersion;
       const accepted = options.consentNotice ? [options.consentNotice.version] : CONSENT_LANGUAGES.map((language) => consentNoticeFor(language, options.branding ?? DEVELOPMENT_BRANDING).version);
       if (!sent) return json(route, 400, { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } });
       if (accepted.indexOf(sent) < 0) return json(route, 409, { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } });
+      if (options.reused) return json(route, 200, { ...created, reused: true });
       return json(route, 201, created);
     }
     if (request.method() === 'POST' && path === `/api/verifications/${created.verificationId}/certify-url`) {
