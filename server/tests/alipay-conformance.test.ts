@@ -17,7 +17,7 @@ import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { AnswerSigner, certSerialNumbersOf, FixtureGateway, GatewayHit, loadAnswerFixtures, startFixtureGateway } from './support/fixture-gateway';
 import { captureStream, expectNoSecretsInLogs, TEST_PEPPER, testKeys, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
-import { send, TestResponse } from './support/http';
+import { inject, TestResponse } from './support/http';
 
 /** The gateway methods, as Alipay spells them (the fixtures name theirs). */
 const OAUTH = 'alipay.system.oauth.token';
@@ -158,7 +158,6 @@ it('has an expected outcome for every fixture, and a fixture for every expected 
 describe.each(keySetups)('$name', (setup) => {
   let gateway: FixtureGateway;
   let app: FastifyInstance;
-  let baseUrl: string;
 
   beforeAll(async () => {
     gateway = await startFixtureGateway(fixtures, setup.signer);
@@ -188,7 +187,6 @@ describe.each(keySetups)('$name', (setup) => {
       sleep: async () => undefined,
       repoRoot: '/nonexistent-repo',
     });
-    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   });
 
   afterAll(async () => {
@@ -199,7 +197,7 @@ describe.each(keySetups)('$name', (setup) => {
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
   function createSession(): Promise<TestResponse> {
-    return send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'conformance-code' } });
+    return inject(app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'conformance-code' } });
   }
 
   async function login(): Promise<string> {
@@ -210,7 +208,7 @@ describe.each(keySetups)('$name', (setup) => {
   }
 
   function createVerification(token: string): Promise<TestResponse> {
-    return send(baseUrl, { method: 'POST', url: '/api/verifications', headers: bearer(token), payload: { ...nextPerson(), consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
+    return inject(app, { method: 'POST', url: '/api/verifications', headers: bearer(token), payload: { ...nextPerson(), consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
   }
 
   async function startVerification(token: string): Promise<string> {
@@ -221,7 +219,7 @@ describe.each(keySetups)('$name', (setup) => {
   }
 
   function getVerification(token: string, verificationId: string): Promise<TestResponse> {
-    return send(baseUrl, { url: `/api/verifications/${verificationId}`, headers: bearer(token) });
+    return inject(app, { url: `/api/verifications/${verificationId}`, headers: bearer(token) });
   }
 
   const queryHits = (): number => gateway.hits.filter((hit) => hit.method === QUERY).length;

@@ -21,7 +21,7 @@ import { buildEmulatorApp } from '../src/emulator/emulator-app';
 import { EMULATOR_APP_ID, EmulatorKeys } from '../src/emulator/keys';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { capturedLogLines, captureStream, expectNoSecretsInLogs, TEST_PEPPER, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
-import { send, TestResponse } from './support/http';
+import { inject, send, TestResponse } from './support/http';
 
 const fixtures = join(__dirname, 'fixtures', 'cert-mode');
 const fixture = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -50,8 +50,8 @@ async function startCertModeEmulator(): Promise<{ app: FastifyInstance; url: str
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }
 
-/** The backend in real cert mode against `emulatorUrl`, keeping its data in `dataDir`. */
-async function startBackend(emulatorUrl: string, dataDir: string): Promise<{ app: FastifyInstance; url: string }> {
+/** The backend in real cert mode against `emulatorUrl`, keeping its data in `dataDir`; tests reach it through app.inject(). */
+async function startBackend(emulatorUrl: string, dataDir: string): Promise<{ app: FastifyInstance }> {
   const config = parseConfig(
     {
       ALIPAY_MODE: 'alipay',
@@ -69,15 +69,15 @@ async function startBackend(emulatorUrl: string, dataDir: string): Promise<{ app
     '/nonexistent-repo',
   );
   const app = await buildApp({ config }, { repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
-  return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+  return { app };
 }
 
 /** Logs in, creates a verification for `person` and returns what a client needs next. */
-async function startFlow(backendUrl: string, person: (typeof people)[number]): Promise<{ authorization: Record<string, string>; created: TestResponse }> {
-  const session = await send(backendUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: `cert-mode-${person.certNo}` } });
+async function startFlow(backend: FastifyInstance, person: (typeof people)[number]): Promise<{ authorization: Record<string, string>; created: TestResponse }> {
+  const session = await inject(backend, { method: 'POST', url: '/api/sessions', payload: { authCode: `cert-mode-${person.certNo}` } });
   expect(session.statusCode).toBe(201);
   const authorization = { authorization: `Bearer ${session.json<{ token: string }>().token}` };
-  const created = await send(backendUrl, { method: 'POST', url: '/api/verifications', headers: authorization, payload: { ...person, consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
+  const created = await inject(backend, { method: 'POST', url: '/api/verifications', headers: authorization, payload: { ...person, consentVersion: TEST_MERCHANT_CONSENT_VERSION } });
   return { authorization, created };
 }
 
@@ -98,14 +98,14 @@ it('runs the flow in cert mode, with certificate serial numbers on every call an
   const emulator = await startCertModeEmulator();
   const backend = await startBackend(emulator.url, mkdtempSync(join(tmpdir(), 'verify-cert-mode-')));
   try {
-    const { authorization, created } = await startFlow(backend.url, people[0]);
+    const { authorization, created } = await startFlow(backend.app, people[0]);
     expect(created.statusCode).toBe(201);
     const { url, certifyId, verificationId } = created.json<CreateVerificationResponse>();
     const certifyUrl = new URL(url);
     expect(certifyUrl.searchParams.get('app_cert_sn')).toBe(snOf('appCertPublicKey.crt'));
     expect(certifyUrl.searchParams.get('alipay_root_cert_sn')).toMatch(/^[0-9a-f]{32}$/);
     await pass(emulator.url, certifyId);
-    const status = await send(backend.url, { url: `/api/verifications/${verificationId}`, headers: authorization });
+    const status = await inject(backend.app, { url: `/api/verifications/${verificationId}`, headers: authorization });
     expect(status.json<{ status: string }>().status).toBe('PASSED');
   } finally {
     await backend.app.close();
@@ -119,7 +119,7 @@ it('follows a rotation of Alipay\'s certificate: downloads it once, checks its c
   let backend = await startBackend(emulator.url, dataDir);
   try {
     // Before: answers name the configured certificate, and nothing is downloaded.
-    const before = await startFlow(backend.url, people[1]);
+    const before = await startFlow(backend.app, people[1]);
     expect(before.created.statusCode).toBe(201);
     const downloadsBefore = downloadsSoFar();
 
@@ -129,8 +129,8 @@ it('follows a rotation of Alipay\'s certificate: downloads it once, checks its c
     const { certifyId, verificationId } = before.created.json<CreateVerificationResponse>();
     await pass(emulator.url, certifyId);
     const [first, second] = await Promise.all([
-      send(backend.url, { url: `/api/verifications/${verificationId}`, headers: before.authorization }),
-      startFlow(backend.url, people[2]).then((flow) => flow.created),
+      inject(backend.app, { url: `/api/verifications/${verificationId}`, headers: before.authorization }),
+      startFlow(backend.app, people[2]).then((flow) => flow.created),
     ]);
     expect(first.json<{ status: string }>().status).toBe('PASSED');
     expect(second.statusCode).toBe(201);
@@ -143,7 +143,7 @@ it('follows a rotation of Alipay\'s certificate: downloads it once, checks its c
     // After a restart: the cached certificate is trusted again without a download.
     await backend.app.close();
     backend = await startBackend(emulator.url, dataDir);
-    const afterRestart = await startFlow(backend.url, people[3]);
+    const afterRestart = await startFlow(backend.app, people[3]);
     expect(afterRestart.created.statusCode).toBe(201);
     expect(downloadsSoFar() - downloadsBefore).toBe(1);
   } finally {
@@ -157,17 +157,17 @@ it('refuses a rotated certificate from another root: nothing it signs is trusted
   const dataDir = mkdtempSync(join(tmpdir(), 'verify-cert-foreign-'));
   const backend = await startBackend(emulator.url, dataDir);
   try {
-    const { authorization, created } = await startFlow(backend.url, people[0]);
+    const { authorization, created } = await startFlow(backend.app, people[0]);
     const { certifyId, verificationId } = created.json<CreateVerificationResponse>();
     await pass(emulator.url, certifyId);
     await rotate(emulator.url);
     const foreignSn = await rotate(emulator.url);
     expect(foreignSn).toBe(snOf('alipayCertPublicKey_RSA2_foreign.crt'));
 
-    const status = await send(backend.url, { url: `/api/verifications/${verificationId}`, headers: authorization });
+    const status = await inject(backend.app, { url: `/api/verifications/${verificationId}`, headers: authorization });
     expect(status.statusCode).toBe(502);
     expect(status.json<{ error: { code: string } }>().error.code).toBe('UPSTREAM_UNVERIFIED');
-    const login = await send(backend.url, { method: 'POST', url: '/api/sessions', payload: { authCode: 'foreign-root-login' } });
+    const login = await inject(backend.app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'foreign-root-login' } });
     expect(login.json<{ error: { code: string } }>().error.code).toBe('UPSTREAM_UNVERIFIED');
     expect(existsSync(join(dataDir, 'alipay-certs', `${foreignSn}.crt`))).toBe(false);
     expect(
