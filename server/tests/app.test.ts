@@ -1,7 +1,8 @@
 /**
  * The app as `npm start` runs it: the emulator embedded in the same instance and reached over
- * real HTTP, the browser's path through the OAuth and certify pages, the H5 files, the
- * OpenAPI document, real mode wiring, and the auth-code refusal.
+ * real HTTP (so these tests listen and send as a browser does), the browser's path through the
+ * OAuth and certify pages, the H5 files, the OpenAPI document; then, through app.inject(),
+ * real mode wiring and the auth-code refusal.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { parseConfig } from '../src/config';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 import { capturedLogLines, captureStream, CURRENT_CONSENT_VERSION, expectNoSecretsInLogs, startEmulator, TestClock, testKeys, TEST_PEPPER, TEST_MERCHANT_CONSENT_VERSION, TEST_MERCHANT_ENV } from './support/harness';
-import { freePort, send } from './support/http';
+import { freePort, inject, send } from './support/http';
 
 const person = { certName: TEST_NAMES[4], certNo: makeCertNo(601) };
 const apps: FastifyInstance[] = [];
@@ -180,17 +181,16 @@ describe('real mode', () => {
     );
     const app = await buildApp({ config }, { clock: clock.read, repository: await openSqliteRepository(':memory:'), logStream: captureStream() });
     apps.push(app);
-    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    expect((await send(baseUrl, { url: '/api/client-config' })).json()).toEqual({
+    expect((await inject(app, { url: '/api/client-config' })).json()).toEqual({
       mode: 'alipay',
       appId: keys.appId,
       oauthAuthorizeUrl: `${emulator.url}/emulator/oauth2/publicAppAuthorize.htm`,
       branding: { merchantName: '示例银行', dataController: '示例银行', contact: 'privacy@bank.example', retentionDays: 180 },
       minorPolicy: 'guardian-consent',
     });
-    const session = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'real-mode-code' } });
+    const session = await inject(app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'real-mode-code' } });
     expect(session.statusCode).toBe(201);
-    const created = await send(baseUrl, {
+    const created = await inject(app, {
       method: 'POST',
       url: '/api/verifications',
       headers: { authorization: `Bearer ${session.json<{ token: string }>().token}` },
@@ -198,7 +198,7 @@ describe('real mode', () => {
     });
     expect(created.statusCode).toBe(201);
     expect(new URL(created.json<CreateVerificationResponse>().url).searchParams.get('app_auth_token')).toBe('isv-token-1');
-    expect((await send(baseUrl, { url: '/emulator/faults' })).statusCode).toBe(404);
+    expect((await inject(app, { url: '/emulator/faults' })).statusCode).toBe(404);
     await emulator.app.close();
   });
 });
@@ -225,8 +225,7 @@ describe('sessions', () => {
       logStream: captureStream(),
     });
     apps.push(app);
-    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-    const response = await send(baseUrl, { method: 'POST', url: '/api/sessions', payload: { authCode: 'used-code' } });
+    const response = await inject(app, { method: 'POST', url: '/api/sessions', payload: { authCode: 'used-code' } });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('AUTH_CODE_INVALID');
   });
