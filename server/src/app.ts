@@ -25,9 +25,11 @@ import { api } from './app/api';
 import { dependencies } from './app/dependencies';
 import { embeddedEmulator } from './app/emulator';
 import { h5 } from './app/h5';
+import { merchant } from './app/merchant';
 import { openapi } from './app/openapi';
 import { serverOptions } from './app/server-options';
 import { store } from './app/store';
+import { workers } from './app/workers';
 import { Clock, RandomSource, Sleeper } from './clock';
 import { ServerConfig } from './config';
 import { CertificationStore } from './emulator/certification-store';
@@ -75,6 +77,11 @@ export interface TestOverrides {
   repoRoot?: string;
   /** How long clients may take (tests shorten them). Default: connectionLimitsFor(config). */
   connectionLimits?: ConnectionLimits;
+  /**
+   * Whether the reconciler and the webhook worker run passes on their own timers. Default true;
+   * tests pass false and call `app.reconciler.runOnce()` on their injected clock.
+   */
+  startWorkers?: boolean;
 }
 
 /** The repository root as seen from this file (src/ in tests, dist/ when built). */
@@ -99,6 +106,8 @@ export const verificationApp: FastifyPluginAsync<AppOptions & { overrides?: Test
   await app.register(openapi);
   await app.register(operations, { metricsToken: config.metricsToken, metricsOpen: emulatorMode });
   await app.register(api, { config });
+  await app.register(merchant);
+  await app.register(workers, { config, start: overrides.startWorkers ?? true });
   if (emulatorKeys && config.alipay.mode === 'emulator' && !config.alipay.emulatorUrl) {
     await app.register(embeddedEmulator, {
       config,

@@ -56,6 +56,8 @@ export const api = fp<ApiOptions>(
       minorPolicy: config.minorPolicy,
       branding: config.branding,
       retryBaseDelayMs: RETRY_BASE_DELAY_MS,
+      reconcileScheduleMs: config.reconcileScheduleMs,
+      webhookEvents: config.webhook !== undefined,
       audit: (entry: AuditEntry) => {
         auditLog.info(entry, 'verification status changed');
         app.metrics.recordStatusChange(entry.to);

@@ -13,6 +13,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { DOCS_CONTENT_SECURITY_POLICY } from '../plugins/security-headers';
+import { MerchantApiKeyScheme } from '../routes/merchant-schemas';
 
 /** Registers the document and the UI at /docs. */
 export const openapi = fp(
@@ -20,7 +21,7 @@ export const openapi = fp(
     await app.register(fastifySwagger, {
       openapi: {
         info: { title: 'Alipay identity verification: merchant backend', version: '0.1.0' },
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, merchantApiKey: MerchantApiKeyScheme } },
       },
     });
     await app.register(fastifySwaggerUi, {

@@ -198,6 +198,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emulatorKeys: keys,
     logStream: captureStream(),
     repoRoot: '/nonexistent-repo',
+    startWorkers: false,
   };
   const app = await buildApp({ config }, overrides);
   const request = (input: TestRequest): Promise<TestResponse> => inject(app, input);
