@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { buildApp } from './app';
-import { AlipayModeConfig, ConfigError } from './config';
+import { AlipayModeConfig, ConfigError, ServerConfig } from './config';
 import { exitGracefully } from './plugins/graceful-close';
 import { prepareStartUp } from './start-up';
 
@@ -14,6 +14,12 @@ import { prepareStartUp } from './start-up';
 function describeAlipayMode(alipay: AlipayModeConfig): string {
   const proxy = alipay.proxyUrl ? `, through the proxy at ${new URL(alipay.proxyUrl).host}` : '';
   return `Alipay (app ${alipay.appId} at ${new URL(alipay.gateway).host}${proxy})`;
+}
+
+/** Where /metrics is, and how to read it (operations/plugin.ts decides; this only says so). */
+function describeMetrics(config: ServerConfig): string {
+  if (config.metricsToken !== undefined) return `${config.publicUrl}/metrics (Bearer METRICS_TOKEN)`;
+  return config.alipay.mode === 'alipay' ? 'off (set METRICS_TOKEN)' : `${config.publicUrl}/metrics`;
 }
 
 async function main(): Promise<void> {
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
       `API base: ${config.publicUrl}/api`,
       `API reference: ${config.publicUrl}/docs (OpenAPI: ${config.publicUrl}/openapi.json)`,
       `Mode: ${mode}`,
+      `Probes: ${config.publicUrl}/healthz, ${config.publicUrl}/readyz; metrics: ${describeMetrics(config)}`,
       '',
     ].join('\n'),
   );

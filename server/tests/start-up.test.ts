@@ -149,9 +149,12 @@ describe('the process entry (server.ts)', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('starts with no configuration but a data directory, in emulator mode on loopback', async () => {
+  it('starts with no configuration but a data directory, in emulator mode on loopback, and exits 0 on SIGTERM', async () => {
     const result = await run({ PORT: '0', DATA_DIR: join(scratch, 'no-configuration'), LOG_LEVEL: 'warn' }, 'Mode: ');
     expect(result.stdout).toContain('Mode: emulator (http://127.0.0.1:0/emulator)');
+    expect(result.stdout).toContain('Probes: http://127.0.0.1:0/healthz, http://127.0.0.1:0/readyz; metrics: http://127.0.0.1:0/metrics');
     expect(result.stderr).toBe('');
+    // close-with-grace closed the app and exited with 0.
+    expect(result.code).toBe(0);
   });
 });
