@@ -81,3 +81,23 @@ it('refuses a revoked key with 401 and a key without the scope with 403', async 
   expect(revoked.statusCode).toBe(401);
   expect(revoked.json().error.code).toBe('UNAUTHORIZED');
 });
+
+it('documents the merchant API and the webhook body in the OpenAPI document', async () => {
+  const openapi = (await harness.request({ url: '/openapi.json' })).json<{
+    paths: Record<string, Record<string, { security?: unknown }>>;
+    components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties: Record<string, unknown> }> };
+  }>();
+  expect(Object.keys(openapi.paths)).toEqual(
+    expect.arrayContaining([
+      '/api/merchant/verifications',
+      '/api/merchant/verifications/{verificationId}',
+      '/api/merchant/users/{userId}/verification',
+      '/api/merchant/users/{userId}/verifications',
+      '/api/merchant/webhooks/dead',
+      '/api/merchant/webhooks/{webhookId}/replay',
+    ]),
+  );
+  expect(openapi.paths['/api/merchant/verifications'].get.security).toEqual([{ merchantApiKey: [] }]);
+  expect(openapi.components.securitySchemes.merchantApiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+  expect(Object.keys(openapi.components.schemas.VerificationWebhook.properties)).toEqual(['type', 'timestamp', 'data']);
+});

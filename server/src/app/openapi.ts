@@ -13,7 +13,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { DOCS_CONTENT_SECURITY_POLICY } from '../plugins/security-headers';
-import { MerchantApiKeyScheme } from '../routes/merchant-schemas';
+import { MerchantApiKeyScheme, WebhookEventBody } from '../routes/merchant-schemas';
 
 /** Registers the document and the UI at /docs. */
 export const openapi = fp(
@@ -21,7 +21,11 @@ export const openapi = fp(
     await app.register(fastifySwagger, {
       openapi: {
         info: { title: 'Alipay identity verification: merchant backend', version: '0.1.0' },
-        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, merchantApiKey: MerchantApiKeyScheme } },
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, merchantApiKey: MerchantApiKeyScheme },
+          // The body POSTed to WEBHOOK_URL (no route of ours serves it, so it is listed here).
+          schemas: { VerificationWebhook: WebhookEventBody },
+        },
       },
     });
     await app.register(fastifySwaggerUi, {
