@@ -77,15 +77,16 @@ function canUseStartAPVerify(): boolean {
  * The verify page calls it on load so an old client sees the upgrade message before
  * the user types anything, and before the backend pays for an initialize.
  */
-export async function checkCertifySupport(): Promise<CertifySupport> {
-  const version = await readAlipayVersion();
-  if (!supportsOpenCertify(version)) {
-    return { supported: false, outcome: { status: 'unsupported', reason: 'version-too-old', version } };
-  }
-  const confirmed = version as string;
-  if (canUseStartAPVerify()) return { supported: true, via: 'startAPVerify', version: confirmed };
-  if (typeof my.call === 'function') return { supported: true, via: 'startBizService', version: confirmed };
-  return { supported: false, outcome: { status: 'unsupported', reason: 'api-missing', version: confirmed } };
+export function checkCertifySupport(): Promise<CertifySupport> {
+  return readAlipayVersion().then((version): CertifySupport => {
+    if (!supportsOpenCertify(version)) {
+      return { supported: false, outcome: { status: 'unsupported', reason: 'version-too-old', version } };
+    }
+    const confirmed = version as string;
+    if (canUseStartAPVerify()) return { supported: true, via: 'startAPVerify', version: confirmed };
+    if (typeof my.call === 'function') return { supported: true, via: 'startBizService', version: confirmed };
+    return { supported: false, outcome: { status: 'unsupported', reason: 'api-missing', version: confirmed } };
+  });
 }
 
 function openWithStartAPVerify(request: CertifyRequest): Promise<CertifyOutcome> {
@@ -126,19 +127,30 @@ export function isCertifyOpen(): boolean {
  * @throws CertifyBridgeError `CERTIFY_INVALID_ARGUMENT` for an empty certifyId or url,
  *   `CERTIFY_IN_PROGRESS` while another verification is open
  */
-export async function startCertify(request: CertifyRequest): Promise<CertifyOutcome> {
+export function startCertify(request: CertifyRequest): Promise<CertifyOutcome> {
   if (!request || typeof request.certifyId !== 'string' || request.certifyId.length === 0 || typeof request.url !== 'string' || request.url.length === 0) {
-    throw new CertifyBridgeError('CERTIFY_INVALID_ARGUMENT', 'startCertify needs a non-empty certifyId and url');
+    return Promise.reject(new CertifyBridgeError('CERTIFY_INVALID_ARGUMENT', 'startCertify needs a non-empty certifyId and url'));
   }
   if (certifyOpen) {
-    throw new CertifyBridgeError('CERTIFY_IN_PROGRESS', 'A verification is already open');
+    return Promise.reject(new CertifyBridgeError('CERTIFY_IN_PROGRESS', 'A verification is already open'));
   }
   certifyOpen = true;
-  try {
-    const support = await checkCertifySupport();
-    if (!support.supported) return support.outcome;
-    return support.via === 'startAPVerify' ? await openWithStartAPVerify(request) : await openWithStartBizService(request);
-  } finally {
+  const close = (): void => {
     certifyOpen = false;
-  }
+  };
+  return checkCertifySupport()
+    .then((support) => {
+      if (!support.supported) return support.outcome;
+      return support.via === 'startAPVerify' ? openWithStartAPVerify(request) : openWithStartBizService(request);
+    })
+    .then(
+      (outcome) => {
+        close();
+        return outcome;
+      },
+      (error: unknown) => {
+        close();
+        throw error;
+      },
+    );
 }

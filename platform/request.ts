@@ -132,8 +132,8 @@ function currentToken(): string | null {
   return sessionProvider ? sessionProvider.getToken() : null;
 }
 
-async function renewToken(): Promise<string> {
-  if (!sessionProvider) throw new ApiError('UNAUTHORIZED', { status: 401 });
+function renewToken(): Promise<string> {
+  if (!sessionProvider) return Promise.reject(new ApiError('UNAUTHORIZED', { status: 401 }));
   return sessionProvider.renew();
 }
 
@@ -143,17 +143,16 @@ async function renewToken(): Promise<string> {
  * retries once, so an expired session never reaches the user.
  * @throws ApiError (utils/client-policy.ts) with the server's code, or NETWORK_ERROR / REQUEST_TIMEOUT / BAD_RESPONSE
  */
-export async function request<T>(options: RequestOptions): Promise<T> {
+export function request<T>(options: RequestOptions): Promise<T> {
   const authenticated = options.authenticated !== false;
-  let token = authenticated ? currentToken() : null;
-  if (authenticated && !token) token = await renewToken();
-  let response = await sendOnce(options, token);
-  if (authenticated && response.status === 401) {
-    token = await renewToken();
-    response = await sendOnce(options, token);
-  }
-  if (response.status < 200 || response.status >= 300) throw readApiError(response.status, parseJson(response.text), response.retryAfter, Date.now());
-  const body = parseJson(response.text);
-  if (body === undefined || body === null || typeof body !== 'object') throw new ApiError('BAD_RESPONSE', { status: response.status });
-  return body as T;
+  const token = authenticated ? currentToken() : null;
+  const first = authenticated && !token ? renewToken().then((fresh) => sendOnce(options, fresh)) : sendOnce(options, token);
+  return first
+    .then((response) => (authenticated && response.status === 401 ? renewToken().then((fresh) => sendOnce(options, fresh)) : response))
+    .then((response) => {
+      if (response.status < 200 || response.status >= 300) throw readApiError(response.status, parseJson(response.text), response.retryAfter, Date.now());
+      const body = parseJson(response.text);
+      if (body === undefined || body === null || typeof body !== 'object') throw new ApiError('BAD_RESPONSE', { status: response.status });
+      return body as T;
+    });
 }

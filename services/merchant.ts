@@ -4,8 +4,16 @@
  * the same ones the H5 page uses, so a wrong backend fails here as BAD_RESPONSE instead of as an
  * undefined deep inside a page.
  */
-import { CertifyUrlResponse, ConsentNoticeResponse, CreateSessionResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
-import { ApiError, isConsentNoticeResponse, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
+import {
+  CertifyUrlResponse,
+  ClientConfig,
+  ConsentNoticeResponse,
+  CreateSessionResponse,
+  CreateVerificationRequest,
+  CreateVerificationResponse,
+  VerificationView,
+} from '../utils/api-contract';
+import { ApiError, isClientConfig, isConsentNoticeResponse, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
 import { ConsentLanguage } from '../utils/consent-notice';
 import { request } from '../platform/request';
 
@@ -16,20 +24,29 @@ function checked<T>(body: unknown, isValid: (value: unknown) => value is T): T {
 }
 
 /** `POST /api/sessions`: trades an auth_base code for a bearer token. */
-export async function createSession(authCode: string): Promise<CreateSessionResponse> {
-  const body = await request<unknown>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false });
-  return checked(body, isCreateSessionResponse);
+export function createSession(authCode: string): Promise<CreateSessionResponse> {
+  return request<unknown>({ method: 'POST', path: '/api/sessions', body: { authCode }, authenticated: false }).then((body) => checked(body, isCreateSessionResponse));
+}
+
+/**
+ * `GET /api/client-config` (no login): the merchant's branding (the header and the data
+ * notice), the minors policy and where 完成 leads. An answer that fails the client policy's
+ * isClientConfig (a missing branding text, an unknown minors policy) fails as BAD_RESPONSE,
+ * so the form never shows a notice that names nobody.
+ */
+export function getClientConfig(): Promise<ClientConfig> {
+  return request<unknown>({ method: 'GET', path: '/api/client-config', authenticated: false }).then((body) => checked(body, isClientConfig));
 }
 
 /**
  * `GET /api/consent-notice`: the data notice the server accepts consent to now. Asked only
- * after a `409 CONSENT_OUTDATED`: until then the page shows the built-in notice
- * (utils/consent-notice.ts), which is the server's unless the server changed first. An answer
- * whose version is not the hash of its text fails as BAD_RESPONSE.
+ * after a `409 CONSENT_OUTDATED`: until then the page shows the notice built from the
+ * client config's branding (utils/consent-notice.ts), which is the server's unless the
+ * server changed first. An answer whose version is not the hash of its text fails as
+ * BAD_RESPONSE.
  */
-export async function getConsentNotice(language: ConsentLanguage): Promise<ConsentNoticeResponse> {
-  const body = await request<unknown>({ method: 'GET', path: `/api/consent-notice?lang=${language}`, authenticated: false });
-  return checked(body, isConsentNoticeResponse);
+export function getConsentNotice(language: ConsentLanguage): Promise<ConsentNoticeResponse> {
+  return request<unknown>({ method: 'GET', path: `/api/consent-notice?lang=${language}`, authenticated: false }).then((body) => checked(body, isConsentNoticeResponse));
 }
 
 /**
@@ -38,20 +55,18 @@ export async function getConsentNotice(language: ConsentLanguage): Promise<Conse
  * @param idempotencyKey one uuid per submission, reused when the same submission is retried,
  *   so a retry after a lost answer never pays for a second initialize
  */
-export async function createVerification(input: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse> {
-  const body = await request<unknown>({
+export function createVerification(input: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse> {
+  return request<unknown>({
     method: 'POST',
     path: '/api/verifications',
     body: input,
     headers: { 'Idempotency-Key': idempotencyKey },
-  });
-  return checked(body, isCreateVerificationResponse);
+  }).then((body) => checked(body, isCreateVerificationResponse));
 }
 
 /** `GET /api/verifications/:verificationId`: the server's word on the outcome. */
-export async function getVerification(verificationId: string): Promise<VerificationView> {
-  const body = await request<unknown>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` });
-  return checked(body, isVerificationView);
+export function getVerification(verificationId: string): Promise<VerificationView> {
+  return request<unknown>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` }).then((body) => checked(body, isVerificationView));
 }
 
 /**
@@ -61,12 +76,11 @@ export async function getVerification(verificationId: string): Promise<Verificat
  * its certifyId has expired: then only its status is left to show.
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  */
-export async function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
-  const body = await request<unknown>({
+export function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
+  return request<unknown>({
     method: 'POST',
     path: `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,
     // request() always sends JSON, and the server refuses an empty JSON body.
     body: {},
-  });
-  return checked(body, isCreateVerificationResponse);
+  }).then((body) => checked(body, isCreateVerificationResponse));
 }

@@ -14,12 +14,14 @@ let token: string | null = null;
 let expiresAt = '';
 let loginInFlight: Promise<string> | null = null;
 
-async function performLogin(): Promise<string> {
-  const authCode = await getAuthBaseCode();
-  const session = await createSession(authCode);
-  token = session.token;
-  expiresAt = session.expiresAt;
-  return session.token;
+function performLogin(): Promise<string> {
+  return getAuthBaseCode()
+    .then(createSession)
+    .then((session) => {
+      token = session.token;
+      expiresAt = session.expiresAt;
+      return session.token;
+    });
 }
 
 /**

@@ -46,7 +46,9 @@ describe('launch', () => {
     await settle();
     expect(env.myCalls(['getAuthCode'])).toEqual(['getAuthCode', 'getAuthCode']);
     expect(page.data.notice).toBe(ERROR_MESSAGES_ZH_CN.AUTH_CODE_UNAVAILABLE);
-    expect(env.myCalls(['request', 'call'])).toEqual([]);
+    // Only the unauthenticated client config went out: no verification, no face check.
+    expect(env.backend.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /api/client-config']);
+    expect(env.myCalls(['call'])).toEqual([]);
   });
 });
 

@@ -6,7 +6,10 @@
  * a 6002 or a failed face check) asks the backend for a new certify URL for the same certifyId
  * (`POST /api/verifications/:id/certify-url`), which costs no new initialize. 完成 after a pass
  * goes where the policy's routeDone says: back to the page that opened the verification, else
- * the configured DONE_PAGE (config/index.ts), else a new verification on a clear form.
+ * the configured DONE_PAGE (config/index.ts), else a new verification on a clear form. When
+ * Alipay refuses a reopened certifyId, the page offers a new verification instead: the form
+ * sends its kept inputs again (services/form-handoff.ts), a new paid initialize, and the
+ * screen says so. The page speaks the form's language (`lang`), else Alipay's.
  *
  * @see https://opendocs.alipay.com/mini/framework/page-detail (Page)
  * @see https://opendocs.alipay.com/mini/api/kc5zbx (my.navigateBack)
@@ -14,6 +17,7 @@
  * @see https://opendocs.alipay.com/mini/framework/getcurrentpages (getCurrentPages)
  */
 import { CertifyUrlResponse, VerificationView } from '../../utils/api-contract';
+import { ConsentLanguage } from '../../utils/consent-notice';
 import { CertifyOutcome } from '../../utils/certify-outcome';
 import {
   ApiError,
@@ -22,19 +26,22 @@ import {
   FailureKind,
   OutcomeAction,
   OutcomeScreen,
+  pickLanguage,
   routeCertifyOutcome,
   routeDone,
   routeRenewFailure,
   routeVerificationStatus,
   classifyFailure,
 } from '../../utils/client-policy';
-import { describeErrorCode } from '../../utils/error-messages';
 import { CertifyBridgeError, startCertify } from '../../platform/certify-bridge';
 import { clearPendingVerificationId } from '../../platform/pending-verification';
+import { readSystemLanguage } from '../../platform/system-language';
 import { TimerHandle, startTimer, stopTimer } from '../../platform/timers';
+import { requestFormAction } from '../../services/form-handoff';
 import { getVerification, renewCertifyUrl } from '../../services/merchant';
 import { DONE_PAGE } from '../../config/index';
-import { RESULT_COPY_ZH_CN, ResultCopy } from './copy';
+import { describeFailure, messageFor, readLanguage } from '../page-language';
+import { RESULT_COPY_EN_US, RESULT_COPY_ZH_CN, ResultCopy } from './copy';
 
 export const VERIFY_PAGE = '/pages/verify/index';
 
@@ -59,6 +66,7 @@ export interface ResultData {
 
 interface ResultState {
   verificationId: string;
+  language: ConsentLanguage;
   /** How the current run reads a PENDING record. */
   mode: ConfirmMode;
   pollTimer: TimerHandle | null;
@@ -73,12 +81,14 @@ interface ResultMethods {
   onRetryCertifyTap(): Promise<void>;
   onBackToFormTap(): void;
   onDoneTap(): void;
+  onNewVerificationTap(): void;
+  useLanguage(language: ConsentLanguage): void;
   startPolling(mode: ConfirmMode): void;
   stopPolling(): void;
   pollStatus(run: number, lookups: number): Promise<void>;
   showStatus(view: VerificationView, run: number, lookups: number): void;
   showError(code: string): void;
-  showRenewFailure(code: string): void;
+  showRenewFailure(error: unknown): void;
   showRetryOutcome(outcome: CertifyOutcome): void;
   showFinalStatusIfAny(): Promise<void>;
 }
@@ -118,6 +128,9 @@ const options = {
 
   onLoad(this: ResultPage, query: Record<string, string | undefined>): void {
     this.verificationId = query && query.verificationId ? query.verificationId : '';
+    this.useLanguage(readLanguage(query && query.lang));
+    // Opened at launch to resume (no `lang` from the form): Alipay's language setting.
+    if (!query || !query.lang) void readSystemLanguage().then((tag) => this.useLanguage(pickLanguage([tag])));
     this.mode = readMode(query && query.mode);
     this.pollTimer = null;
     this.pollRun = 0;
@@ -146,6 +159,20 @@ const options = {
     returnToForm();
   },
 
+  /** The old certifyId is refused: the form sends its kept inputs again, as a new verification. */
+  onNewVerificationTap(): void {
+    clearPendingVerificationId();
+    requestFormAction('new-verification');
+    returnToForm();
+  },
+
+  useLanguage(this: ResultPage, language: ConsentLanguage): void {
+    this.language = language;
+    const update: Partial<ResultData> = { copy: language === 'en-US' ? RESULT_COPY_EN_US : RESULT_COPY_ZH_CN };
+    if (this.data.errorCode) update.message = messageFor(this.data.errorCode, language);
+    this.setData(update);
+  },
+
   onDoneTap(): void {
     const route = routeDone({ returnDelta: countPagesToOpener(), target: DONE_PAGE });
     switch (route.next) {
@@ -162,31 +189,30 @@ const options = {
     }
   },
 
-  async onRetryCertifyTap(this: ResultPage): Promise<void> {
-    if (this.data.retrying) return;
+  onRetryCertifyTap(this: ResultPage): Promise<void> {
+    if (this.data.retrying) return Promise.resolve();
     this.setData({ retrying: true, message: '' });
-    let renewed: CertifyUrlResponse;
-    try {
-      renewed = await renewCertifyUrl(this.verificationId);
-    } catch (error) {
+    const reopen = (renewed: CertifyUrlResponse): Promise<void> =>
+      startCertify({ certifyId: renewed.certifyId, url: renewed.url }).then(
+        (outcome) => {
+          this.setData({ retrying: false });
+          this.showRetryOutcome(outcome);
+        },
+        (error: unknown) => {
+          if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
+          this.setData({ retrying: false, screen: 'bridge-error', actions: ['back-to-form'] });
+        },
+      );
+    return renewCertifyUrl(this.verificationId).then(reopen, (error: unknown) => {
       this.setData({ retrying: false });
-      this.showRenewFailure(error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
-      return;
-    }
-    let outcome: CertifyOutcome;
-    try {
-      outcome = await startCertify({ certifyId: renewed.certifyId, url: renewed.url });
-    } catch (error) {
-      if (error instanceof CertifyBridgeError && error.code === 'CERTIFY_IN_PROGRESS') return;
-      this.setData({ retrying: false, screen: 'bridge-error', actions: ['back-to-form'] });
-      return;
-    }
-    this.setData({ retrying: false });
-    this.showRetryOutcome(outcome);
+      this.showRenewFailure(error);
+    });
   },
 
   /** Where a refused or lost `certify-url` request leaves the user (the client policy decides). */
-  showRenewFailure(this: ResultPage, code: string): void {
+  showRenewFailure(this: ResultPage, error: unknown): void {
+    const failure = describeFailure(error, this.language, this.data.copy.rateLimitedFor);
+    const code = failure.code;
     const route = routeRenewFailure(code);
     switch (route.next) {
       case 'confirm':
@@ -197,13 +223,14 @@ const options = {
         this.showError(code);
         return;
       case 'stay':
-        this.setData({ message: describeErrorCode(code) });
+        this.setData({ message: failure.message });
         return;
     }
   },
 
+  /** The answer of a reopened certifyId: a 4000 now means Alipay refuses it (the policy's 'retry' attempt). */
   showRetryOutcome(this: ResultPage, outcome: CertifyOutcome): void {
-    const route = routeCertifyOutcome(outcome);
+    const route = routeCertifyOutcome(outcome, 'retry');
     if (route.next === 'confirm') {
       this.startPolling(route.mode);
       return;
@@ -233,14 +260,15 @@ const options = {
    * A 6002 may come after Alipay already recorded the face check (the answer, not the
    * check, was lost), so ask the server once while the retry is on offer.
    */
-  async showFinalStatusIfAny(this: ResultPage): Promise<void> {
+  showFinalStatusIfAny(this: ResultPage): Promise<void> {
     const run = this.pollRun;
-    try {
-      const view = await getVerification(this.verificationId);
-      if (run === this.pollRun && view.status !== 'PENDING') this.showStatus(view, run, 1);
-    } catch {
+    return getVerification(this.verificationId).then(
+      (view) => {
+        if (run === this.pollRun && view.status !== 'PENDING') this.showStatus(view, run, 1);
+      },
       // The retry screen is already a way forward; a failed lookup changes nothing.
-    }
+      () => undefined,
+    );
   },
 
   startPolling(this: ResultPage, mode: ConfirmMode): void {
@@ -256,19 +284,19 @@ const options = {
     this.pollTimer = null;
   },
 
-  async pollStatus(this: ResultPage, run: number, lookups: number): Promise<void> {
-    let view: VerificationView;
-    try {
-      view = await getVerification(this.verificationId);
-    } catch (error) {
-      if (run !== this.pollRun) return;
-      const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
-      // The server does not know this verification (or not for this user): nothing to resume.
-      if (code === 'NOT_FOUND') clearPendingVerificationId();
-      this.showError(code);
-      return;
-    }
-    if (run === this.pollRun) this.showStatus(view, run, lookups);
+  pollStatus(this: ResultPage, run: number, lookups: number): Promise<void> {
+    return getVerification(this.verificationId).then(
+      (view) => {
+        if (run === this.pollRun) this.showStatus(view, run, lookups);
+      },
+      (error: unknown) => {
+        if (run !== this.pollRun) return;
+        const code = error instanceof ApiError ? error.code : 'INTERNAL_ERROR';
+        // The server does not know this verification (or not for this user): nothing to resume.
+        if (code === 'NOT_FOUND') clearPendingVerificationId();
+        this.showError(code);
+      },
+    );
   },
 
   showStatus(this: ResultPage, view: VerificationView, run: number, lookups: number): void {
@@ -282,8 +310,10 @@ const options = {
       return;
     }
     if (route.next !== 'show') return;
-    // A final status ends the verification; a PENDING one stays resumable.
-    if (view.status !== 'PENDING') clearPendingVerificationId();
+    // A final status ends the verification; a PENDING one stays resumable, unless it is refused.
+    if (view.status !== 'PENDING' || route.screen === 'certify-refused') clearPendingVerificationId();
+    // Inputs are kept until a pass: going back now shows an empty form.
+    if (route.screen === 'passed') requestFormAction('clear');
     this.setData({ screen: route.screen as ResultScreen, actions: route.actions.slice(), certNoMasked: view.certNoMasked });
   },
 
@@ -291,7 +321,7 @@ const options = {
     this.setData({
       screen: 'error',
       actions: code === 'NOT_FOUND' ? ['back-to-form'] : ERROR_ACTIONS,
-      message: describeErrorCode(code),
+      message: messageFor(code, this.language),
       errorKind: classifyFailure(code),
       errorCode: code,
     });

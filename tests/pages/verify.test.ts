@@ -9,9 +9,10 @@ import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
-import { consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
+import { Branding, consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 
 const VERIFY = 'pages/verify/index';
+const CONSENT = 'pages/consent/index';
 const NAME = TEST_NAMES[0];
 const CERT_NO = makeCertNo(42);
 /** The version of the zh-CN notice the form shows (utils/consent-notice.ts). */
@@ -30,11 +31,15 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-/** Boots app + verify page, launches (silent login), mounts the form. */
-async function openForm(options: Parameters<typeof setupAlipayEnv>[0] = {}): Promise<PageInstance> {
+/**
+ * Boots app + verify page (+ the consent page), launches (silent login), mounts the form.
+ * `configure` sets up the fake backend first (its client config, scripted answers).
+ */
+async function openForm(options: Parameters<typeof setupAlipayEnv>[0] = {}, configure?: (backend: MiniEnv['backend']) => void): Promise<PageInstance> {
   env = setupAlipayEnv(options);
-  env.boot({ app: true, pages: [VERIFY] });
+  env.boot({ app: true, pages: [VERIFY, CONSENT] });
   await env.launch();
+  if (configure) configure(env.backend);
   const page = await env.mount(VERIFY);
   env.clearTimeline();
   return page;
@@ -93,12 +98,10 @@ describe('the form', () => {
     expect(page.data.certNoError).toBe('');
   });
 
-  it('explains a 15-digit legacy number and a name with Latin letters on blur', async () => {
+  it('explains a 15-digit legacy number on blur', async () => {
     const page = await openForm();
     call(page, 'onCertNoBlur', { detail: { value: '110101800101001' } });
-    call(page, 'onCertNameBlur', { detail: { value: 'Zhang San' } });
     expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_LEGACY_15);
-    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET);
   });
 
   it('accepts full-width digits and a lowercase x, and sends the normalized number', async () => {
@@ -115,6 +118,82 @@ describe('the form', () => {
     const page = await openForm();
     call(page, 'onConsentLinkTap');
     expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/consent/index' }]);
+  });
+});
+
+describe('the client config (GET /api/client-config)', () => {
+  const BANK: Branding = { merchantName: '示例银行', dataController: '示例银行股份有限公司', contact: '95500', retentionDays: 90, logoUrl: '/logo.svg' };
+
+  function withBranding(branding: Branding): (backend: MiniEnv['backend']) => void {
+    return (backend) => {
+      backend.clientConfig = { ...backend.clientConfig, branding };
+      backend.consentNotice = consentNoticeFor('zh-CN', branding);
+    };
+  }
+
+  it('puts the merchant in the header and the notice, and sends the version of that notice', async () => {
+    const page = await openForm({}, withBranding(BANK));
+    const notice = consentNoticeFor('zh-CN', BANK);
+    expect(page.data).toMatchObject({ configState: 'ready', merchantName: '示例银行', logoSrc: 'http://127.0.0.1:3000/logo.svg', consentSummary: notice.summary });
+    expect(page.data.consentSummary).toContain('90 天后删除');
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[0].data)).toMatchObject({ consentVersion: notice.version });
+    expect(notice.version).not.toBe(CONSENT_VERSION);
+  });
+
+  it('shows an https logo as given, and no logo when there is none', async () => {
+    let page = await openForm({}, withBranding({ ...BANK, logoUrl: 'https://bank.example/logo.png' }));
+    expect(page.data.logoSrc).toBe('https://bank.example/logo.png');
+    env.restore();
+    page = await openForm();
+    expect(page.data).toMatchObject({ merchantName: DEVELOPMENT_BRANDING.merchantName, logoSrc: '' });
+  });
+
+  it('is fetched once per launch, unauthenticated, and the consent page shows the full notice from it', async () => {
+    const page = await openForm({}, withBranding(BANK));
+    call(page, 'onConsentLinkTap');
+    const consent = await env.mount(CONSENT, queryOf((env.argsOf('navigateTo')[0] as { url: string }).url));
+    const fetched = env.backend.requestsTo('GET', '/api/client-config');
+    expect(fetched).toHaveLength(1);
+    expect(fetched[0].headers.authorization).toBeUndefined();
+    expect(consent.data).toMatchObject({ state: 'ready', copy: consentNoticeFor('zh-CN', BANK).notice });
+    expect((consent.data.copy as { controller: string }).controller).toContain('示例银行股份有限公司');
+  });
+
+  it('cannot be fetched: says so with a retry, and the form cannot be sent until it arrives', async () => {
+    const page = await openForm({}, (backend) => backend.scripted.push({ fail: { error: 12, errorMessage: 'network error' } }));
+    expect(page.data).toMatchObject({ configState: 'failed', consentSummary: '', merchantName: '' });
+    fillForm(page);
+    expect(page.data.canSubmit).toBe(false);
+    await tapSubmit(page);
+    expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(0);
+
+    call(page, 'onConfigRetryTap');
+    expect(page.data.configState).toBe('loading');
+    await settle();
+    expect(page.data).toMatchObject({ configState: 'ready', merchantName: DEVELOPMENT_BRANDING.merchantName, canSubmit: false });
+    expect(env.backend.requestsTo('GET', '/api/client-config')).toHaveLength(2);
+    // The box is ticked again once the notice it refers to is on screen.
+    call(page, 'onConsentChange', { detail: { value: true } });
+    expect(page.data.canSubmit).toBe(true);
+  });
+
+  it('refuses an answer without branding as BAD_RESPONSE: no notice that names nobody', async () => {
+    const page = await openForm({}, (backend) => backend.scripted.push({ status: 200, body: { mode: 'emulator', appId: 'a', oauthAuthorizeUrl: 'u', minorPolicy: 'refuse' } }));
+    expect(page.data).toMatchObject({ configState: 'failed', consentSummary: '' });
+  });
+
+  it('the consent page offers a retry when the config cannot be fetched', async () => {
+    env = setupAlipayEnv();
+    env.boot({ pages: [CONSENT] });
+    env.backend.scripted.push({ fail: { error: 12, errorMessage: 'network error' } });
+    const consent = await env.mount(CONSENT);
+    expect(consent.data.state).toBe('failed');
+    call(consent, 'onRetryTap');
+    await settle();
+    expect(consent.data).toMatchObject({ state: 'ready', copy: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).notice });
   });
 });
 
@@ -151,7 +230,7 @@ describe('the verify tap', () => {
     env.certifyScripts.push(certifyAnswer('9000'));
     await tapSubmit(page);
     const updates = env.setDataCalls(VERIFY);
-    expect(updates[0]).toEqual({ submitting: true, notice: '', certNoMasked: maskCertNo(CERT_NO) });
+    expect(updates[0]).toEqual({ submitting: true, notice: '', certNoMasked: maskCertNo(CERT_NO), reused: false });
     expect(updates[updates.length - 1]).toEqual({ submitting: false });
   });
 

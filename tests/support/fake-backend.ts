@@ -3,7 +3,7 @@
  * answering the fake my.request. Tests script what it says (statuses, failures) and read
  * what it was asked. The real server is tested in server/tests through app.inject().
  */
-import { CertifyUrlResponse, CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
+import { CertifyUrlResponse, ClientConfig, CreateVerificationResponse, VerificationStatus, VerificationView } from '../../utils/api-contract';
 import { ConsentNoticeVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
 import { maskCertNo } from '../../utils/identity';
 
@@ -37,6 +37,19 @@ export class FakeBackend {
    * real one does; a test sets another to play a server whose notice changed before the client.
    */
   consentNotice: ConsentNoticeVersion = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING);
+  /** What `GET /api/client-config` answers; a test sets other branding or MINOR_POLICY. */
+  clientConfig: ClientConfig = {
+    mode: 'emulator',
+    appId: '2021000000000000',
+    oauthAuthorizeUrl: 'http://127.0.0.1:3000/emulator/oauth/authorize',
+    branding: DEVELOPMENT_BRANDING,
+    minorPolicy: 'guardian-consent',
+  };
+  /**
+   * Verification ids `POST /api/verifications` answers as reused (`200`, `reused: true`): the
+   * same user's live one, returned with a newly signed URL instead of a new initialize.
+   */
+  reuseVerificationId: string | null = null;
   private readonly tokens: string[] = [];
   private readonly byIdempotencyKey: Record<string, CreateVerificationResponse> = {};
   private readonly masked: Record<string, string> = {};
@@ -58,6 +71,7 @@ export class FakeBackend {
     const scripted = this.scripted.shift();
     if (scripted) return scripted;
     if (request.method === 'POST' && request.path === '/api/sessions') return this.createSession(request);
+    if (request.method === 'GET' && request.path === '/api/client-config') return { status: 200, body: this.clientConfig };
     if (request.method === 'GET' && request.path.split('?')[0] === '/api/consent-notice') {
       return { status: 200, body: { language: 'zh-CN', ...this.consentNotice } };
     }
@@ -93,6 +107,11 @@ export class FakeBackend {
     if (!body.consentVersion) return { status: 400, body: { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } } };
     if (body.consentVersion !== this.consentNotice.version) {
       return { status: 409, body: { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } } };
+    }
+    const reused = this.reuseVerificationId ? this.created[this.reuseVerificationId] : undefined;
+    if (reused) {
+      const renewed = this.renewCertifyUrl(reused.verificationId) as { body: CertifyUrlResponse };
+      return { status: 200, body: { ...renewed.body, reused: true } };
     }
     this.counter += 1;
     const created: CreateVerificationResponse = {

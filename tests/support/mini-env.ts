@@ -20,6 +20,8 @@ export type CertifyScript = { answer: unknown } | { fail: { error: number; error
 export interface EnvOptions {
   /** my.getSystemInfo `version`; default 10.5.36. */
   version?: string;
+  /** my.getSystemInfo `language` (`zh-Hans`, `en`, …); default zh-Hans. */
+  language?: string;
   /** Whether my.startAPVerify exists and canIUse('startAPVerify') says so; default false. */
   startAPVerify?: boolean;
   /** Whether my.call exists; default true. */
@@ -250,7 +252,7 @@ export function setupAlipayEnv(options: EnvOptions = {}): MiniEnv {
       later(() => {
         if (options.systemInfoFails) {
           if (arg.fail) arg.fail({ error: 3, errorMessage: 'unknown' });
-        } else if (arg.success) arg.success({ version: options.version || '10.5.36', platform: 'Android' });
+        } else if (arg.success) arg.success({ version: options.version || '10.5.36', platform: 'Android', language: options.language || 'zh-Hans' });
       });
     },
     getAuthCode(arg: Callbacks & { scopes?: unknown }) {
