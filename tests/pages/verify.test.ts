@@ -4,7 +4,7 @@
  * Alipay's verification opens, and where each outcome leads.
  */
 import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
-import { TEST_NAMES, makeCertNo, makeCertNoEndingInX, withCheckCharacter } from '../support/identities';
+import { TEST_NAMES, makeCertNo, makeCertNoBornOn, makeCertNoEndingInX, withCheckCharacter } from '../support/identities';
 import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
@@ -194,6 +194,80 @@ describe('the client config (GET /api/client-config)', () => {
     call(consent, 'onRetryTap');
     await settle();
     expect(consent.data).toMatchObject({ state: 'ready', copy: consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING).notice });
+  });
+});
+
+describe('a holder under 14 (MINOR_POLICY, Beijing time)', () => {
+  /** 2026-03-02 00:00 in Beijing (2026-03-01 16:00 UTC): TURNS_14 turns 14 at this instant. */
+  const BEIJING_MIDNIGHT = new Date(Date.UTC(2026, 2, 1, 16, 0, 0));
+  const TURNS_14 = makeCertNoBornOn(new Date(Date.UTC(2012, 2, 2)));
+  const UNDER_14 = makeCertNoBornOn(new Date(Date.UTC(2016, 6, 1)));
+  type Policy = 'guardian-consent' | 'refuse';
+
+  async function formAt(now: Date, minorPolicy: Policy): Promise<PageInstance> {
+    jest.setSystemTime(now);
+    return openForm({}, (backend) => {
+      backend.clientConfig = { ...backend.clientConfig, minorPolicy };
+    });
+  }
+
+  function bodies(): Array<Record<string, unknown>> {
+    return env.backend.requestsTo('POST', '/api/verifications').map((request) => request.body as Record<string, unknown>);
+  }
+
+  const cases: Array<[string, Date, string, boolean]> = [
+    ['under 14', BEIJING_MIDNIGHT, UNDER_14, true],
+    ['exactly 14 today', BEIJING_MIDNIGHT, TURNS_14, false],
+    ['14 tomorrow (one millisecond before midnight in Beijing)', new Date(BEIJING_MIDNIGHT.getTime() - 1), TURNS_14, true],
+  ];
+
+  it.each(cases)('guardian-consent, %s: a separate guardian consent is asked and sent only for a minor', async (_, now, certNo, minor) => {
+    const page = await formAt(now, 'guardian-consent');
+    fillForm(page, NAME, certNo);
+    expect(page.data).toMatchObject({ guardianRequired: minor, guardianConsent: false, certNoError: '', canSubmit: !minor });
+    if (minor) {
+      await tapSubmit(page);
+      expect(bodies()).toEqual([]);
+      call(page, 'onGuardianConsentChange', { detail: { value: true } });
+      expect(page.data.canSubmit).toBe(true);
+      await jest.advanceTimersByTimeAsync(1000);
+    }
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(bodies()).toHaveLength(1);
+    expect(bodies()[0].guardianConsent).toBe(minor ? true : undefined);
+  });
+
+  it.each(cases)('refuse, %s: the number says CERT_NO_MINOR at once and blocks the submit only for a minor', async (_, now, certNo, minor) => {
+    const page = await formAt(now, 'refuse');
+    call(page, 'onCertNoInput', { detail: { value: certNo } });
+    expect(page.data.certNoError).toBe(minor ? ERROR_MESSAGES_ZH_CN.CERT_NO_MINOR : '');
+    fillForm(page, NAME, certNo);
+    expect(page.data).toMatchObject({ guardianRequired: false, canSubmit: !minor });
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(bodies()).toHaveLength(minor ? 0 : 1);
+    if (!minor) expect(bodies()[0].guardianConsent).toBeUndefined();
+  });
+
+  it('the guardian box and its tick go when the number changes to an adult\'s', async () => {
+    const page = await formAt(BEIJING_MIDNIGHT, 'guardian-consent');
+    fillForm(page, NAME, UNDER_14);
+    call(page, 'onGuardianConsentChange', { detail: { value: true } });
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data).toMatchObject({ guardianRequired: false, guardianConsent: false, canSubmit: true });
+    call(page, 'onCertNoInput', { detail: { value: UNDER_14 } });
+    expect(page.data).toMatchObject({ guardianRequired: true, guardianConsent: false, canSubmit: false });
+  });
+
+  it('a server refusal for a minor (its policy changed since the config was read) is shown by the number', async () => {
+    const page = await formAt(BEIJING_MIDNIGHT, 'guardian-consent');
+    fillForm(page, NAME, UNDER_14);
+    call(page, 'onGuardianConsentChange', { detail: { value: true } });
+    env.backend.scripted.push({ status: 400, body: { error: { code: 'CERT_NO_MINOR', message: 'x' } } });
+    await tapSubmit(page);
+    expect(page.data).toMatchObject({ certNoError: ERROR_MESSAGES_ZH_CN.CERT_NO_MINOR, notice: ERROR_MESSAGES_ZH_CN.CERT_NO_MINOR, certNo: UNDER_14 });
+    expect(env.myCalls(['call'])).toEqual([]);
   });
 });
 
