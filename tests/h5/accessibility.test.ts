@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import type { AxeResults } from 'axe-core';
 import { Page } from 'playwright-core';
-import { makeCertNo, TEST_NAMES } from '../support/identities';
+import { makeCertNo, makeCertNoBornOn, TEST_NAMES } from '../support/identities';
+import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
+import { PAGE_COPY_EN_US } from '../../h5/src/copy';
 import { alipayUserAgent, OLD_ALIPAY_VERSION, saveScreenshot, SUPPORTED_ALIPAY_VERSION } from './support/browser';
 import { answerBridgeCall, injectLateBridge, installFakeBridge, waitForBridgeCalls } from './support/fake-bridge';
 import { FakeApiOptions, routeFakeApi } from './support/fake-api';
@@ -128,6 +130,60 @@ describe('axe-core on the H5 form', () => {
   });
 });
 
+describe('axe-core on the H5 form\'s issue 9 states', () => {
+  /** 2026-06-16 00:30 in Beijing; the holder below is 13 then. */
+  const NOW = new Date('2026-06-15T16:30:00Z');
+  const MINOR_CERT_NO = makeCertNoBornOn(new Date(Date.UTC(2013, 0, 1)), 4);
+
+  async function fillMinor(minorPolicy: 'guardian-consent' | 'refuse'): Promise<void> {
+    await openPhonePage(null);
+    await page.clock.setFixedTime(NOW);
+    await routeFakeApi(page, suite.server.baseUrl, { certNo: MINOR_CERT_NO, minorPolicy });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await fillAndSubmit(page, { certName: CERT_NAME, certNo: MINOR_CERT_NO, consent: true });
+  }
+
+  it('finds nothing on the form asking for the guardian\'s separate consent, with its message', async () => {
+    await fillMinor('guardian-consent');
+    await page.locator('#guardian-consent-error').getByText(COPY.guardianRequired).waitFor();
+    await expectAccessible('form-guardian-consent');
+  });
+
+  it('finds nothing on the form refusing a holder under 14 (minorPolicy refuse)', async () => {
+    await fillMinor('refuse');
+    await page.locator('#cert-no-error:not(:empty)').waitFor();
+    await expectAccessible('form-minor-refused');
+  });
+
+  it('finds nothing on the form switched to English by the language switch, with a field message', async () => {
+    await openForm();
+    await page.getByLabel(COPY.certNoLabel, { exact: true }).fill('123');
+    await page.getByLabel(COPY.certNoLabel, { exact: true }).blur();
+    await page.getByRole('button', { name: COPY.switchLanguage }).click();
+    await page.getByRole('button', { name: PAGE_COPY_EN_US.switchLanguage }).waitFor();
+    await expectAccessible('form-switched-en-us');
+  });
+
+  it('finds nothing on the header with the merchant\'s logo', async () => {
+    await openPhonePage(null);
+    await page.route(`${suite.server.baseUrl}/merchant-logo.svg`, (route) =>
+      route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0958d9"/></svg>' }),
+    );
+    await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, branding: { ...DEVELOPMENT_BRANDING, merchantName: '示例银行', logoUrl: '/merchant-logo.svg' } });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await page.locator('#identity-form').waitFor();
+    await page.locator('#merchant-logo:not([hidden])').waitFor();
+    await expectAccessible('form-branding-logo');
+  });
+
+  it('finds nothing on the form saying how many minutes a rate limit lasts', async () => {
+    await openForm({ api: { createError: { status: 429, body: { error: { code: 'RATE_LIMITED', message: 'slow down' } }, retryAfter: '3333' } } });
+    await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
+    await page.locator('#form-error').getByText('56').waitFor();
+    await expectAccessible('form-rate-limited-minutes');
+  });
+});
+
 describe('axe-core on the H5 waiting screens', () => {
   it('finds nothing while waiting for Alipay’s bridge after submitting', async () => {
     await openPhonePage({ version: SUPPORTED_ALIPAY_VERSION, bridgePresent: false });
@@ -194,6 +250,44 @@ describe('axe-core on the H5 result screens inside Alipay', () => {
     await page.getByRole('button', { name: COPY.actionRetryCertify }).click();
     await page.locator('#outcome:not([data-screen="network"])').waitFor();
     await expectAccessible(`result-${await shownOutcome()}`);
+  });
+
+  it('finds nothing on the not-certified screen (4000 USER_IS_NOT_CERTIFY)', async () => {
+    await submitInAlipay();
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'USER_IS_NOT_CERTIFY' } });
+    await expectAccessible(`result-${await shownOutcome()}`);
+  });
+
+  it('finds nothing on the certify-refused screen (a reopened certifyId refused again), offering a new verification', async () => {
+    await submitInAlipay({ statuses: ['PENDING'] });
+    await answerBridgeCall(page, 0, { resultStatus: '4000', result: { errorCode: 'SYSTEM_ERROR' } });
+    await page.getByRole('button', { name: COPY.actionRetryCertify }).click();
+    await waitForBridgeCalls(page, 2);
+    await answerBridgeCall(page, 1, { resultStatus: '4000', result: { errorCode: 'SYSTEM_ERROR' } });
+    await outcomeScreen(page, 'certify-refused').waitFor();
+    await expectAccessible('result-certify-refused');
+  });
+
+  it('finds nothing on the no-bridge screen (Alipay 10.1.32+ without its JS bridge)', async () => {
+    await openPhonePage({ version: SUPPORTED_ALIPAY_VERSION, bridgePresent: false });
+    await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await outcomeScreen(page, 'no-bridge').waitFor();
+    await expectAccessible('result-no-bridge');
+  });
+
+  it('finds nothing on the verified screen in English', async () => {
+    await openPhonePage({ version: SUPPORTED_ALIPAY_VERSION, bridgePresent: true }, 'en-US');
+    await routeFakeApi(page, suite.server.baseUrl, { certNo: CERT_NO, statuses: ['PASSED'] });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await page.getByLabel(PAGE_COPY_EN_US.nameLabel, { exact: true }).fill(CERT_NAME);
+    await page.getByLabel(PAGE_COPY_EN_US.certNoLabel, { exact: true }).fill(CERT_NO);
+    await page.getByLabel(PAGE_COPY_EN_US.consentLabel).check();
+    await page.getByRole('button', { name: PAGE_COPY_EN_US.submit }).click();
+    await waitForBridgeCalls(page, 1);
+    await answerBridgeCall(page, 0, { resultStatus: '9000', result: {} });
+    await outcomeScreen(page, 'passed').waitFor();
+    await expectAccessible('result-passed-en-us');
   });
 
   it('finds nothing on the bridge error screen', async () => {
