@@ -212,6 +212,39 @@ describe('shutdown', () => {
     expect(events).toEqual(['worker stopped', 'store closed']);
   });
 
+  it('stops the app\'s own reconciler and webhook worker on SIGTERM, before the store closes', async () => {
+    const repository = await openSqliteRepository(':memory:');
+    const events: string[] = [];
+    const closingStore = Object.assign(Object.create(repository) as typeof repository, {
+      close: async () => {
+        events.push('store closed');
+        await repository.close();
+      },
+    });
+    // A receiver that is never reached: the worker only has to be running.
+    const { app } = await start({
+      unmanaged: true,
+      repository: closingStore,
+      env: { WEBHOOK_URL: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 5).toString('base64')}` },
+    });
+    const webhookWorker = app.webhookWorker;
+    if (!webhookWorker) throw new Error('WEBHOOK_URL is set, so the app has a webhook worker');
+    const stopReconciler = app.reconciler.stop.bind(app.reconciler);
+    const stopWebhooks = webhookWorker.stop.bind(webhookWorker);
+    jest.spyOn(app.reconciler, 'stop').mockImplementation(async () => {
+      await stopReconciler();
+      events.push('reconciler stopped');
+    });
+    jest.spyOn(webhookWorker, 'stop').mockImplementation(async () => {
+      await stopWebhooks();
+      events.push('webhook worker stopped');
+    });
+    const exitCode = closeAsOnSignal(app, { graceMs: 100, deadlineMs: 2_000 });
+    expect(await within(exitCode, FAILURE_AFTER_MS, 'the close did not finish')).toBe(0);
+    expect(events[events.length - 1]).toBe('store closed');
+    expect([...events].sort()).toEqual(['reconciler stopped', 'store closed', 'webhook worker stopped']);
+  });
+
   it('answers a request that arrives on an open connection during the close with 503 in the error shape', async () => {
     const { app, port } = await start({ unmanaged: true });
     const idle = await idleKeepAlive(port);
