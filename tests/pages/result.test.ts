@@ -6,10 +6,11 @@
  */
 import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo } from '../support/identities';
-import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
+import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
-import { RESULT_COPY_ZH_CN } from '../../pages/result/copy';
+import { RESULT_COPY_EN_US, RESULT_COPY_ZH_CN } from '../../pages/result/copy';
+import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 
 const VERIFY = 'pages/verify/index';
 const RESULT = 'pages/result/index';
@@ -425,5 +426,129 @@ describe('after 6002', () => {
       certifyId: 'certify-of-ver-from-last-run',
       url: expect.stringContaining('certify_id=certify-of-ver-from-last-run'),
     });
+  });
+});
+
+describe('when Alipay refuses the reopened certifyId (a 4000 on 再次验证)', () => {
+  async function refusedAgain(): Promise<{ form: PageInstance; page: PageInstance; verificationId: string }> {
+    const { form, query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    const page = await env.mount(RESULT, query);
+    expect(page.data).toMatchObject({ screen: 'face-check-failed', actions: ['retry-certify', 'back-to-form'] });
+    env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+    return { form, page, verificationId: query.verificationId };
+  }
+
+  it('says the old verification can no longer be used, with a new verification as the main button, and forgets it', async () => {
+    const { page, verificationId } = await refusedAgain();
+    expect(page.data).toMatchObject({ screen: 'certify-refused', actions: ['new-verification', 'back-to-form'], retrying: false });
+    expect(RESULT_COPY_ZH_CN.certifyRefusedBody).toContain('新的验证');
+    // The retry cost no initialize: one certify-url, one status lookup after it, still one POST /api/verifications.
+    expect(env.backend.requestsTo('POST', `/api/verifications/${verificationId}/certify-url`)).toHaveLength(1);
+    expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(1);
+    expect(env.storage).toEqual({});
+  });
+
+  it('the new verification goes back to the form and sends its kept inputs as a new POST /api/verifications (a new initialize)', async () => {
+    const { form, page } = await refusedAgain();
+    env.clearTimeline();
+    call(page, 'onNewVerificationTap');
+    expect(env.argsOf('navigateBack')).toEqual([{ delta: 1 }]);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    call(form, 'onShow');
+    await settle();
+    const creates = env.backend.requestsTo('POST', '/api/verifications');
+    expect(creates).toHaveLength(2);
+    expect(creates[1].body).toEqual(creates[0].body);
+    expect(creates[1].headers['Idempotency-Key']).not.toBe(creates[0].headers['Idempotency-Key']);
+    const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
+    expect(JSON.parse(bridge.opt.param)).toMatchObject({ certifyId: 'certify-4' });
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-4' }]);
+  });
+
+  it('after a restart the form is empty (inputs live only in memory): it asks for them again instead', async () => {
+    await launch();
+    env.pageStack = [RESULT];
+    env.backend.statusScript['ver-old'] = ['PENDING'];
+    const page = await env.mount(RESULT, { verificationId: 'ver-old', retry: '1' });
+    env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+    expect(page.data.screen).toBe('certify-refused');
+    call(page, 'onNewVerificationTap');
+    expect(env.argsOf('reLaunch')).toEqual([{ url: '/pages/verify/index' }]);
+    const form = await env.mount(VERIFY);
+    call(form, 'onShow');
+    expect(form.data.notice).toBe(VERIFY_COPY_ZH_CN.newVerificationNeedsForm);
+    expect(env.backend.requestsTo('POST', '/api/verifications')).toHaveLength(0);
+  });
+
+  it('USER_IS_NOT_CERTIFY on the reopened check still says how to finish real-name verification', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    const page = await env.mount(RESULT, query);
+    env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'USER_IS_NOT_CERTIFY' }));
+    await call(page, 'onRetryCertifyTap');
+    expect(page.data).toMatchObject({ screen: 'not-certified', actions: ['back-to-form'] });
+  });
+
+  it('server PASSED still wins over the refusal', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    const page = await env.mount(RESULT, query);
+    const renewed = { verificationId: query.verificationId, certifyId: 'certify-2', url: 'https://openapi.alipay.com/gateway.do?certify_id=certify-2&timestamp=t', expiresAt: '2099-01-01T00:00:00.000Z' };
+    env.backend.scripted.push({ status: 200, body: renewed });
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+    expect(env.argsOf('call')).toHaveLength(1);
+    expect(page.data).toMatchObject({ screen: 'passed', actions: ['done'] });
+  });
+
+  it('VERIFICATION_CLOSED while the record is still PENDING (the certifyId is past its lifetime): the same screen, opening nothing', async () => {
+    const { query } = await verifyUntilResultPage(certifyAnswer('6002'));
+    const page = await env.mount(RESULT, query);
+    env.clearTimeline();
+    env.backend.scripted.push({ status: 409, body: { error: { code: 'VERIFICATION_CLOSED', message: 'over' } } });
+    await call(page, 'onRetryCertifyTap');
+    await settle();
+    expect(page.data).toMatchObject({ screen: 'certify-refused', actions: ['new-verification', 'back-to-form'] });
+    expect(env.myCalls(['call', 'startAPVerify'])).toEqual([]);
+  });
+});
+
+describe('inputs are kept until a pass', () => {
+  it('重新发起验证 after FAILED goes back to the form with both fields', async () => {
+    const { form, query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.statusScript[query.verificationId] = ['FAILED'];
+    const page = await env.mount(RESULT, query);
+    call(page, 'onBackToFormTap');
+    call(form, 'onShow');
+    expect(form.data).toMatchObject({ certName: TEST_NAMES[1], certNo: CERT_NO, consent: true, canSubmit: true });
+  });
+
+  it('a PASSED clears them: going back to the form shows it empty', async () => {
+    const { form, query } = await verifyUntilResultPage(certifyAnswer('9000'));
+    env.backend.statusScript[query.verificationId] = ['PASSED'];
+    await env.mount(RESULT, query);
+    call(form, 'onShow');
+    expect(form.data).toMatchObject({ certName: '', certNo: '', consent: false, canSubmit: false, notice: '' });
+  });
+});
+
+describe('language', () => {
+  it('speaks the form\'s language (lang=en-US), error messages included', async () => {
+    await launch();
+    const page = await env.mount(RESULT, { verificationId: 'ver-unknown', lang: 'en-US' });
+    expect(page.data).toMatchObject({ copy: RESULT_COPY_EN_US, screen: 'error', message: ERROR_MESSAGES_EN_US.NOT_FOUND });
+  });
+
+  it('opened at launch without lang, it reads Alipay\'s language', async () => {
+    env = setupAlipayEnv({ language: 'en' });
+    env.boot({ app: true, pages: [VERIFY, RESULT] });
+    await env.launch();
+    env.backend.statusScript['ver-resumed'] = ['PASSED'];
+    const page = await env.mount(RESULT, { verificationId: 'ver-resumed' });
+    expect(page.data).toMatchObject({ copy: RESULT_COPY_EN_US, screen: 'passed' });
   });
 });

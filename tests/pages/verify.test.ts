@@ -98,6 +98,53 @@ describe('the form', () => {
     expect(page.data.certNoError).toBe('');
   });
 
+  it('re-validates a field on every keystroke once it was left: the message follows the input and goes when it is fixed', async () => {
+    const page = await openForm();
+    const wrongCheck = CERT_NO.slice(0, 17) + (CERT_NO.charAt(17) === '1' ? '2' : '1');
+    call(page, 'onCertNoBlur', { detail: { value: wrongCheck } });
+    expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_CHECKSUM);
+    call(page, 'onCertNoInput', { detail: { value: '110101800101001' } });
+    expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_LEGACY_15);
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data.certNoError).toBe('');
+
+    call(page, 'onCertNameBlur', { detail: { value: '测试·' } });
+    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_DOT);
+    call(page, 'onCertNameInput', { detail: { value: '测试·甲' } });
+    expect(page.data.certNameError).toBe('');
+  });
+
+  it('a server refusal stays by its field until that field changes', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ status: 422, body: { error: { code: 'CERT_NAME_CHARSET', message: 'x' } } });
+    await tapSubmit(page);
+    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET);
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET);
+    call(page, 'onCertNameInput', { detail: { value: NAME } });
+    expect(page.data.certNameError).toBe('');
+  });
+
+  it('accepts a Latin name only with a foreigner\'s permanent residence card, as the hint says', async () => {
+    const page = await openForm();
+    const foreigner = withCheckCharacter('91100019850615001');
+    call(page, 'onCertNameInput', { detail: { value: "o'Brien-Smith, mary j." } });
+    call(page, 'onCertNameBlur', { detail: { value: "o'Brien-Smith, mary j." } });
+    // No card yet: nothing to refuse the name for.
+    expect(page.data.certNameError).toBe('');
+    call(page, 'onCertNoInput', { detail: { value: CERT_NO } });
+    expect(page.data.certNameError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET);
+    expect(IDENTITY_MESSAGES_ZH_CN.CERT_NAME_CHARSET).toContain('外国人永久居留身份证');
+    call(page, 'onCertNoInput', { detail: { value: foreigner } });
+    expect(page.data.certNameError).toBe('');
+    call(page, 'onConsentChange', { detail: { value: true } });
+    expect(page.data.canSubmit).toBe(true);
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[0].data)).toMatchObject({ certName: "O'BRIEN-SMITH, MARY J.", certNo: foreigner, certType: 'PERMANENT_RESIDENCE_FOREIGNER' });
+  });
+
   it('explains a 15-digit legacy number on blur', async () => {
     const page = await openForm();
     call(page, 'onCertNoBlur', { detail: { value: '110101800101001' } });
