@@ -15,6 +15,13 @@ import fp from 'fastify-plugin';
 import { DOCS_CONTENT_SECURITY_POLICY } from '../plugins/security-headers';
 import { MerchantApiKeyScheme, WebhookEventBody } from '../routes/merchant-schemas';
 
+/** A schema written `as const` (readonly, for the routes' type inference), as the OpenAPI types take it: mutable. */
+type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
+
+function asOpenApiSchema<T>(schema: T): Mutable<T> {
+  return schema as Mutable<T>;
+}
+
 /** Registers the document and the UI at /docs. */
 export const openapi = fp(
   async (app) => {
@@ -24,7 +31,7 @@ export const openapi = fp(
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' }, merchantApiKey: MerchantApiKeyScheme },
           // The body POSTed to WEBHOOK_URL (no route of ours serves it, so it is listed here).
-          schemas: { VerificationWebhook: WebhookEventBody },
+          schemas: { VerificationWebhook: asOpenApiSchema(WebhookEventBody) },
         },
       },
     });
