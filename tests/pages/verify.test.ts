@@ -5,8 +5,8 @@
  */
 import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo, makeCertNoBornOn, makeCertNoEndingInX, withCheckCharacter } from '../support/identities';
-import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
-import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
+import { UPGRADE_MESSAGES_EN_US, VERIFY_COPY_EN_US, VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
+import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { IDENTITY_MESSAGES_ZH_CN, maskCertNo } from '../../utils/identity';
 import { PENDING_VERIFICATION_KEY } from '../../platform/pending-verification';
 import { Branding, consentVersion, DEVELOPMENT_BRANDING, consentNoticeFor } from '../../utils/consent-notice';
@@ -318,6 +318,52 @@ describe('a holder under 14 (MINOR_POLICY, Beijing time)', () => {
   });
 });
 
+describe('language', () => {
+  const EN_NOTICE = consentNoticeFor('en-US', DEVELOPMENT_BRANDING);
+
+  it('shows en-US when Alipay is set to English: copy, notice, field errors, and sends the English notice\'s version', async () => {
+    const page = await openForm({ language: 'en' });
+    expect(page.data).toMatchObject({ language: 'en-US', copy: VERIFY_COPY_EN_US, consentSummary: EN_NOTICE.summary });
+    call(page, 'onCertNoBlur', { detail: { value: '110101800101001' } });
+    expect(page.data.certNoError).toBe(ERROR_MESSAGES_EN_US.CERT_NO_LEGACY_15);
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('7777'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[0].data)).toMatchObject({ consentVersion: EN_NOTICE.version });
+    // The result page and the notice page follow the form's language.
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/result/index?verificationId=ver-2&lang=en-US' }]);
+  });
+
+  it('stays zh-CN for Chinese settings, with a visible switch to English and back; inputs and ticks stay', async () => {
+    const page = await openForm({ language: 'zh-Hant' });
+    expect(page.data).toMatchObject({ language: 'zh-CN', copy: VERIFY_COPY_ZH_CN });
+    expect(VERIFY_COPY_ZH_CN.switchLanguage).toBe('English');
+    fillForm(page);
+    call(page, 'onLanguageSwitchTap');
+    expect(page.data).toMatchObject({ language: 'en-US', copy: VERIFY_COPY_EN_US, consentSummary: EN_NOTICE.summary, certName: NAME, certNo: CERT_NO, consent: true });
+    call(page, 'onConsentLinkTap');
+    expect(env.argsOf('navigateTo')).toEqual([{ url: '/pages/consent/index?lang=en-US' }]);
+    call(page, 'onLanguageSwitchTap');
+    expect(page.data).toMatchObject({ language: 'zh-CN', copy: VERIFY_COPY_ZH_CN });
+  });
+
+  it('sends the version of the notice the person agreed to, even after switching language', async () => {
+    const page = await openForm();
+    fillForm(page);
+    call(page, 'onLanguageSwitchTap');
+    env.certifyScripts.push(certifyAnswer('9000'));
+    await tapSubmit(page);
+    expect(JSON.parse(requestArgs()[0].data)).toMatchObject({ consentVersion: CONSENT_VERSION });
+  });
+
+  it('redraws the upgrade message in the new language', async () => {
+    const page = await openForm({ version: '10.1.30' });
+    expect(page.data.upgradeMessage).toContain('请将支付宝升级到 10.1.32');
+    call(page, 'onLanguageSwitchTap');
+    expect(page.data.upgradeMessage).toBe(UPGRADE_MESSAGES_EN_US['version-too-old'].replace('{version}', '10.1.32'));
+  });
+});
+
 describe('the verify tap', () => {
   it('costs exactly one my.request, then my.call with the certifyId and url as param JSON, then the result page', async () => {
     const page = await openForm();
@@ -492,6 +538,35 @@ describe('backend failures', () => {
     expect(page.data.certNoError).toBe(IDENTITY_MESSAGES_ZH_CN.CERT_NO_REGION);
     expect(page.data.submitting).toBe(false);
     expect(env.myCalls(['call'])).toEqual([]);
+  });
+
+  it('429 RATE_LIMITED: says how many minutes to wait, from Retry-After, in either language, and keeps the inputs', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.backend.scripted.push({ status: 429, body: { error: { code: 'RATE_LIMITED', message: 'slow down' } }, headers: { 'Retry-After': '3360' } });
+    await tapSubmit(page);
+    expect(page.data).toMatchObject({ notice: '验证次数过多，请 56 分钟后再试。已填写的信息会保留。', certName: NAME, certNo: CERT_NO, canSubmit: true });
+    call(page, 'onLanguageSwitchTap');
+    expect(page.data.notice).toBe('Too many verifications: try again in 56 min. Your details are kept.');
+  });
+
+  it('reuse (200, reused: true): opens the same person\'s unfinished verification with its fresh URL, and says it continues it', async () => {
+    const page = await openForm();
+    fillForm(page);
+    env.certifyScripts.push(certifyAnswer('6001'));
+    await tapSubmit(page);
+    expect(page.data.notice).toBe(VERIFY_COPY_ZH_CN.cancelled);
+    env.backend.reuseVerificationId = 'ver-2';
+    await jest.advanceTimersByTimeAsync(1000);
+    env.clearTimeline();
+    await tapSubmit(page);
+    expect(page.data).toMatchObject({ submitting: true, reused: true });
+    expect(VERIFY_COPY_ZH_CN.continuingFor).toContain('继续');
+    const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
+    const param = JSON.parse(bridge.opt.param) as { certifyId: string; url: string };
+    expect(param.certifyId).toBe('certify-2');
+    expect(param.url).toContain('timestamp=renewal-');
+    expect(env.storage[PENDING_VERIFICATION_KEY]).toBe('ver-2');
   });
 
   it('maps the code, not the server message', async () => {

@@ -37,6 +37,11 @@ export class FakeBackend {
    * real one does; a test sets another to play a server whose notice changed before the client.
    */
   consentNotice: ConsentNoticeVersion = consentNoticeFor('zh-CN', DEVELOPMENT_BRANDING);
+  /**
+   * Versions accepted besides consentNotice's: the same notice in the other language, as the
+   * real server accepts its current notice in any language.
+   */
+  otherLanguageVersions: string[] = [consentNoticeFor('en-US', DEVELOPMENT_BRANDING).version];
   /** What `GET /api/client-config` answers; a test sets other branding or MINOR_POLICY. */
   clientConfig: ClientConfig = {
     mode: 'emulator',
@@ -105,7 +110,7 @@ export class FakeBackend {
     if (key && this.byIdempotencyKey[key]) return { status: 201, body: this.byIdempotencyKey[key] };
     const body = request.body as { certNo: string; consentVersion?: string };
     if (!body.consentVersion) return { status: 400, body: { error: { code: 'CONSENT_REQUIRED', message: 'Send consentVersion' } } };
-    if (body.consentVersion !== this.consentNotice.version) {
+    if (body.consentVersion !== this.consentNotice.version && this.otherLanguageVersions.indexOf(body.consentVersion) < 0) {
       return { status: 409, body: { error: { code: 'CONSENT_OUTDATED', message: 'The notice changed' } } };
     }
     const reused = this.reuseVerificationId ? this.created[this.reuseVerificationId] : undefined;
