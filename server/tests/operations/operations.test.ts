@@ -203,7 +203,7 @@ describe('GET /readyz', () => {
 });
 
 describe('GET /docs', () => {
-  it('serves Swagger UI under its CSP (same-origin scripts only), and the document it shows lists the API', async () => {
+  it('serves Swagger UI under its CSP (same-origin scripts only), and the document it shows lists the API, the merchant API and the webhook body', async () => {
     harness = await startHarness();
     const page = await inject(harness.app, { url: '/docs' });
     expect(page.statusCode).toBe(200);
@@ -218,10 +218,14 @@ describe('GET /docs', () => {
       const asset = await inject(harness.app, { url: new URL(script, 'http://host/docs').pathname });
       expect(asset.statusCode).toBe(200);
     }
-    const document = await inject(harness.app, { url: '/docs/json' });
-    expect(Object.keys(document.json<{ paths: Record<string, unknown> }>().paths)).toEqual(
-      expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/readyz']),
+    const document = (await inject(harness.app, { url: '/docs/json' })).json<{ paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>();
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/sessions', '/api/verifications', '/api/verifications/{verificationId}', '/readyz', '/api/merchant/verifications']),
     );
+    // The webhook body is described too, though no route of ours serves it.
+    expect(Object.keys(document.components.schemas)).toContain('VerificationWebhook');
+    // /metrics is for scrapers, not a documented API route.
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
   });
 });
 
