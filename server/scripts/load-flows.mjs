@@ -4,8 +4,8 @@
 // LOAD_DURATION_S seconds (default 30). One flow is what a person's visit costs:
 //   POST /api/sessions → POST /api/verifications → the emulator's outcome endpoint (PASSED,
 //   as the certify page's button does) → GET /api/verifications/:id until PASSED.
-// Not a jest test: it takes half a minute of both cores. Prints the flows, the errors by step
-// and status (the target is 0), and flow and step latencies.
+// Not a jest test: it takes half a minute of both cores. Prints the flows, the server's CPU
+// per flow, the errors by step and status (the target is 0), and flow and step latencies.
 //
 //   npm run build && node server/scripts/load-flows.mjs
 //
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createIdentitySequence, loadTestIdentities } from '../../bench/identities.mjs';
-import { findFreePort, readProductionNodeFlags, startNodeProcess, stopNodeProcess } from '../../bench/processes.mjs';
+import { findFreePort, readProcessCpuMs, readProductionNodeFlags, startNodeProcess, stopNodeProcess } from '../../bench/processes.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -151,11 +151,16 @@ async function main() {
       while (performance.now() < deadline) await runFlow(baseUrl, nextIdentity, notice.version);
     };
     const runStarted = performance.now();
+    const cpuBefore = started ? readProcessCpuMs(started.pid) : undefined;
     await Promise.all(Array.from({ length: concurrency }, client));
     const seconds = (performance.now() - runStarted) / 1000;
+    // The server's own CPU per flow (emulator included, it runs in the same process): unlike
+    // flows per second, it does not move when other processes share the machine.
+    const cpuPerFlow = cpuBefore === undefined ? undefined : (readProcessCpuMs(started.pid) - cpuBefore) / Math.max(1, flowLatencies.length);
     const errorCount = [...errors.values()].reduce((sum, count) => sum + count, 0);
     const lines = [
       `flows completed: ${flowLatencies.length} (${(flowLatencies.length / seconds).toFixed(1)}/s over ${seconds.toFixed(1)} s)`,
+      ...(cpuPerFlow === undefined ? [] : [`server CPU: ${cpuPerFlow.toFixed(1)} ms per completed flow`]),
       `errors: ${errorCount}${errorCount ? ` (${[...errors].map(([key, count]) => `${key}: ${count}`).join(', ')})` : ''}`,
       `flow latency: p50 ${ms(percentile(flowLatencies, 0.5))}, p95 ${ms(percentile(flowLatencies, 0.95))}, p99 ${ms(percentile(flowLatencies, 0.99))}, max ${ms(Math.max(...flowLatencies))}`,
       ...[...stepLatencies].map(
