@@ -37,7 +37,6 @@ export const VERIFY_COPY_ZH_CN = {
   notCertified: '您的支付宝账户尚未完成实名认证。请先在支付宝“我的 > 设置 > 账号与安全”中完成实名认证，再回来验证。',
   bridgeError: '无法打开支付宝人脸验证，请稍后重试。',
   rateLimitedFor: '验证次数过多，请 {minutes} 分钟后再试。已填写的信息会保留。',
-  newVerification: '正在用您已填写的信息发起一次新的验证。',
   newVerificationNeedsForm: '原来的验证已无法继续。请重新填写信息，点击“开始验证”发起一次新的验证。',
 };
 
@@ -74,7 +73,6 @@ export const VERIFY_COPY_EN_US: VerifyCopy = {
   notCertified: 'Your Alipay account is not real-name verified yet. Complete it in Alipay (Me > Settings > Account and security), then come back.',
   bridgeError: 'Alipay\'s face check could not be opened; try again later.',
   rateLimitedFor: 'Too many verifications: try again in {minutes} min. Your details are kept.',
-  newVerification: 'Starting a new verification with the details you entered.',
   newVerificationNeedsForm: 'The earlier verification cannot continue. Enter your details again and tap "Start verification" to start a new one.',
 };
 

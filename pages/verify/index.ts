@@ -210,12 +210,9 @@ const options = {
       return;
     }
     if (request !== 'new-verification') return;
-    if (this.data.canSubmit && !this.data.submitting) {
-      this.showNotice((copy) => copy.newVerification);
-      void this.submitVerification();
-    } else {
-      this.showNotice((copy) => copy.newVerificationNeedsForm);
-    }
+    // The result page said this is a new verification; the kept inputs go at once.
+    if (this.data.canSubmit && !this.data.submitting) void this.submitVerification();
+    else this.showNotice((copy) => copy.newVerificationNeedsForm);
   },
 
   onLanguageSwitchTap(this: VerifyPage): void {
