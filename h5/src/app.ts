@@ -447,6 +447,9 @@ export async function startApp(deps: AppDeps): Promise<void> {
         store.clearPendingVerificationId();
         store.clearSettledVerificationId();
         view.show({ kind: 'form' });
+        // Back from the emulator's page (a new page load) nothing was kept: the form is filled
+        // in again first, without a refusal for the fields the person has not touched yet.
+        if (view.readForm().certNo.trim() === '') return;
         await submit(view.readForm());
         return;
       case 'reload':

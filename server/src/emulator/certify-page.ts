@@ -6,24 +6,24 @@
 
 /** zh-CN copy of the page. */
 export const CERTIFY_PAGE_COPY_ZH_CN = {
-  title: '支付宝身份验证（模拟器）',
-  intro: '这是本地模拟的刷脸认证页面，不会采集人脸。请选择本次认证的结果。',
+  title: '支付宝人脸验证（模拟器）',
+  intro: '这是本地模拟的人脸验证页面，不会采集人脸。请选择本次人脸验证的结果。',
   certNo: '证件号码',
-  pass: '认证通过',
-  fail: '认证失败',
-  cancel: '取消认证',
-  errorTitle: '无法打开认证页面',
+  pass: '验证通过',
+  fail: '验证未通过',
+  cancel: '取消验证',
+  errorTitle: '无法打开人脸验证页面',
 } as const;
 
 /** en-US copy, same keys. */
 export const CERTIFY_PAGE_COPY_EN_US: Record<keyof typeof CERTIFY_PAGE_COPY_ZH_CN, string> = {
-  title: 'Alipay identity verification (emulator)',
+  title: 'Alipay face check (emulator)',
   intro: 'This is a local stand-in for the face check; no face is captured. Choose how this verification ends.',
   certNo: 'ID number',
   pass: 'Pass',
   fail: 'Fail',
   cancel: 'Cancel',
-  errorTitle: 'The verification page cannot be opened',
+  errorTitle: 'The face check page cannot be opened',
 };
 
 const zh = CERTIFY_PAGE_COPY_ZH_CN;
