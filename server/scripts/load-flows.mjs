@@ -12,8 +12,9 @@
 // Settings (environment): LOAD_CONCURRENCY, LOAD_DURATION_S, LOAD_URL (a server already
 // running in emulator mode with raised rate limits; default: start server/dist/server.js
 // on a free port with a fresh DATA_DIR and stop it after). The started server gets the
-// `npm start` defaults except the rate limits, raised as bench/run.mjs raises them: one
-// load client is one IP, and RATE_LIMIT_PER_IP_PER_MINUTE would refuse it, not the server.
+// `npm start` defaults (LOG_LEVEL info included, to server.log in its DATA_DIR) except the
+// rate limits, raised as bench/run.mjs raises them: one load client is one IP, and
+// RATE_LIMIT_PER_IP_PER_MINUTE would refuse it, not the server.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ async function startServer(dataDir) {
   const server = await startNodeProcess({
     name: 'server',
     script: join(root, 'server/dist/server.js'),
-    env: { ALIPAY_MODE: 'emulator', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...RAISED_RATE_LIMITS },
+    env: { ALIPAY_MODE: 'emulator', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...RAISED_RATE_LIMITS },
     logPath: join(dataDir, 'server.log'),
     readyUrl: `http://127.0.0.1:${port}/healthz`,
     nodeArgs: readProductionNodeFlags(join(root, 'package.json')),
