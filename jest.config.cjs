@@ -5,6 +5,7 @@
  * - server: the Fastify backend through app.inject(), and its gateway emulator over real HTTP
  *   on ephemeral 127.0.0.1 ports (the SDK must reach the emulator over HTTP to sign and
  *   verify for real; tests about sockets themselves listen too),
+ * - cloud: the Serverless variant's cloud functions in an emulated cloud over the gateway emulator,
  * - h5: the H5 page in Debian's Chromium via playwright-core.
  */
 const tsJest = (tsconfig) => ({
@@ -36,6 +37,15 @@ module.exports = {
         [LIGHT_MY_REQUEST_COOKIE]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, diagnostics: false }],
       },
       transformIgnorePatterns: [`^(?!.*${LIGHT_MY_REQUEST_COOKIE}).*/node_modules/`],
+    },
+    {
+      // The Serverless variant (cloud/): its two cloud functions run in an emulated cloud over
+      // the gateway emulator, which listens on an ephemeral 127.0.0.1 port as for the server.
+      displayName: 'cloud',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/cloud/tests'],
+      testMatch: ['**/*.test.ts'],
+      transform: tsJest('<rootDir>/cloud/tsconfig.json'),
     },
     {
       displayName: 'h5',
