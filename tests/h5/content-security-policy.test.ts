@@ -6,6 +6,8 @@
  */
 import { Page } from 'playwright-core';
 import { makeCertNo, TEST_NAMES } from '../support/identities';
+import { DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
+import { routeFakeApi } from './support/fake-api';
 import { COPY, fillAndSubmit, outcomeScreen } from './support/h5-page';
 import { useBrowserSuite } from './support/browser-suite';
 
@@ -60,6 +62,26 @@ describe('H5 page under its Content-Security-Policy', () => {
     await page.locator('[data-outcome="PASSED"]').waitFor();
     await Promise.all([page.waitForURL(`${suite.server.baseUrl}/`), page.locator('[data-outcome="PASSED"]').click()]);
     await outcomeScreen(page, 'passed').waitFor();
+
+    expect(violations).toEqual([]);
+    expect(consoleReports).toEqual([]);
+  });
+
+  it('draws the open-in-Alipay QR code and a same-origin merchant logo with no violation', async () => {
+    const page = await suite.openPage();
+    const { violations, consoleReports } = await watchViolations(page);
+    await page.route(`${suite.server.baseUrl}/merchant-logo.svg`, (route) =>
+      route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>' }),
+    );
+    await routeFakeApi(page, suite.server.baseUrl, {
+      certNo: makeCertNo(4402),
+      mode: 'alipay',
+      branding: { ...DEVELOPMENT_BRANDING, logoUrl: '/merchant-logo.svg' },
+    });
+    await page.goto(`${suite.server.baseUrl}/`);
+    await page.getByRole('img', { name: COPY.openInAlipayQrLabel }).waitFor();
+    await page.locator('#merchant-logo:not([hidden])').waitFor();
+    expect(await page.locator('#merchant-logo').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true);
 
     expect(violations).toEqual([]);
     expect(consoleReports).toEqual([]);
