@@ -40,6 +40,13 @@ export interface CreateVerificationRequest {
    */
   guardianConsent?: boolean;
   /**
+   * The id of the person's verification this request replaces because Alipay refused its
+   * certifyId (the client policy's `new-verification` action). That verification is then not
+   * reused for this request, which starts a new one: a new paid initialize, counted against the
+   * limits. Another user's id, or one that is not live, changes nothing.
+   */
+  replaces?: string;
+  /**
    * The version of the data notice the person read and agreed to: `consentVersion(text)` of
    * utils/consent-notice.ts over the text shown (the built-in one, or the one from
    * `GET /api/consent-notice`). Missing: `400 CONSENT_REQUIRED`; not a version of the

@@ -1,7 +1,7 @@
 /**
  * The backend's configuration, from environment variables only (twelve-factor), parsed once
- * at start. Every field says its unit and default; the README's server section lists the
- * same variables. Secrets (keys, pepper, proxy credentials) are read here and never logged,
+ * at start. Every field says its unit and default; docs/server-api.md and docs/real-mode.md
+ * list the same variables. Secrets (keys, pepper, proxy credentials) are read here and never logged,
  * and no problem message quotes them.
  *
  * Fail closed: which gateway the server talks to is chosen with ALIPAY_MODE, never guessed

@@ -1,11 +1,11 @@
 /**
  * Request and response schemas of the API, as plain JSON Schema. They validate requests,
  * serialize answers and produce the OpenAPI document. Handler types come from
- * utils/api-contract.ts; tests/schemas.test.ts checks that each schema names exactly the
- * contract's fields.
+ * utils/api-contract.ts; server/tests/schemas.test.ts checks that each schema names exactly
+ * the contract's fields.
  *
  * Plain objects rather than TypeBox builders: typebox 1.x ships as ES modules only, which
- * jest 30 cannot load on Node 20, and the schemas are small enough to read as JSON.
+ * jest 29 cannot require, and the schemas are small enough to read as JSON.
  */
 import { CONSENT_LANGUAGES } from '../../utils/consent-notice';
 import { CERT_TYPES } from '../../utils/identity';
@@ -50,6 +50,11 @@ export const CreateVerificationBody = {
     guardianConsent: {
       type: 'boolean',
       description: 'true once the guardian of a holder under 14 (Beijing time) has agreed; required then with MINOR_POLICY=guardian-consent',
+    },
+    replaces: {
+      type: 'string',
+      maxLength: 64,
+      description: 'The verificationId this request replaces because Alipay refused its certifyId: it is not reused, a new verification starts (a new paid initialize)',
     },
     // Not in `required`: a missing one is refused as CONSENT_REQUIRED, by name, not as VALIDATION_FAILED.
     consentVersion: {

@@ -96,6 +96,37 @@ describe('the same user, name and ID number while a verification is live', () =>
   });
 });
 
+describe('a verification whose certifyId Alipay refused (replaces)', () => {
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+
+  it('is not reused when the request says it replaces it: a new verification and a new paid initialize', async () => {
+    const token = await harness.login();
+    const person = identity(911);
+    const refused = await created(harness.createVerification(token, person));
+
+    const replacement = await created(harness.createVerification(token, { ...person, replaces: refused.verificationId }));
+    expect(replacement.verificationId).not.toBe(refused.verificationId);
+    expect(replacement.certifyId).not.toBe(refused.certifyId);
+    expect(harness.initializeCalls).toHaveLength(2);
+
+    // The replacement is the live one now: the same person again reuses it, not the refused one.
+    const again = await reused(harness.createVerification(token, person));
+    expect(again.verificationId).toBe(replacement.verificationId);
+    expect(harness.initializeCalls).toHaveLength(2);
+  });
+
+  it('changes nothing when it names another verification than the live one', async () => {
+    const token = await harness.login();
+    const person = identity(912);
+    const first = await created(harness.createVerification(token, person));
+    const again = await reused(harness.createVerification(token, { ...person, replaces: '00000000-0000-4000-8000-000000000000' }));
+    expect(again.verificationId).toBe(first.verificationId);
+    expect(harness.initializeCalls).toHaveLength(1);
+  });
+});
+
 describe('the rate limits', () => {
   it('count no reuse: six reuses pass with RATE_LIMIT_PER_CERT_NO=2 and RATE_LIMIT_PER_USER=1, and the limits still hold for new verifications', async () => {
     harness = await startHarness({ env: { RATE_LIMIT_PER_CERT_NO: '2', RATE_LIMIT_PER_USER: '1' } });

@@ -24,7 +24,7 @@ import {
 const contractFields = {
   CreateSessionRequest: { authCode: true } satisfies Record<keyof CreateSessionRequest, true>,
   CreateSessionResponse: { token: true, expiresAt: true } satisfies Record<keyof CreateSessionResponse, true>,
-  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true, guardianConsent: true, consentVersion: true } satisfies Record<keyof CreateVerificationRequest, true>,
+  CreateVerificationRequest: { certName: true, certNo: true, certType: true, bizCode: true, guardianConsent: true, consentVersion: true, replaces: true } satisfies Record<keyof CreateVerificationRequest, true>,
   CreateVerificationResponse: { verificationId: true, certifyId: true, url: true, expiresAt: true, reused: true } satisfies Record<keyof CreateVerificationResponse, true>,
   VerificationView: { verificationId: true, status: true, certNoMasked: true, updatedAt: true } satisfies Record<keyof VerificationView, true>,
   ConsentNoticeResponse: { language: true, version: true, text: true } satisfies Record<keyof ConsentNoticeResponse, true>,

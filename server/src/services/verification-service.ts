@@ -152,6 +152,8 @@ interface StartRequest {
   /** The version of the data notice agreed to, and when the server received that agreement. */
   consent: { version: string; at: number };
   idempotency?: { key: string; bodyHash: string };
+  /** A verification of this user's that must not be reused: Alipay refused its certifyId. */
+  replaces?: string;
 }
 
 /**
@@ -230,7 +232,7 @@ export class VerificationService {
     const check = validateIdentity(body, now);
     if (!check.ok) throw identityRejection(check);
     const guardianConsent = this.applyMinorPolicy(check.value.certNo, body.guardianConsent === true, now);
-    const start: StartRequest = { userId, bizCode, identity: check.value, guardianConsent, consent };
+    const start: StartRequest = { userId, bizCode, identity: check.value, guardianConsent, consent, replaces: body.replaces };
     if (idempotencyKey === undefined) return this.start(start);
 
     const bodyHash = this.hmac('body', canonicalJson({ ...body }));
@@ -298,7 +300,8 @@ export class VerificationService {
   }
 
   /**
-   * Reuses the same person's live verification, or initializes a new one. Concurrent starts for
+   * Reuses the same person's live verification (unless it is the one the request replaces), or
+   * initializes a new one. Concurrent starts for
    * the same person run one after the other, so the second finds the first's and reuses it.
    */
   private start(request: StartRequest): Promise<CreateVerificationResult> {
@@ -315,7 +318,8 @@ export class VerificationService {
         certType: identity.certType,
         expiresAfter: this.deps.clock() + REUSE_MIN_REMAINING_MS,
       });
-      if (live) return this.reuse(live, request.idempotency);
+      // A certifyId Alipay refused is live on paper only: reusing it would hand back the refused face check.
+      if (live && live.id !== request.replaces) return this.reuse(live, request.idempotency);
       return this.initialize(request, certNoHmac, identityHmac);
     });
   }
