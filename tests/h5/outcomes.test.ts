@@ -171,6 +171,26 @@ describe('H5 outcomes after the face check (inside Alipay)', () => {
   });
 });
 
+describe('H5 outcomes in a plain browser against the emulator', () => {
+  it('a retry the server finds over while still PENDING: certify-refused; with nothing kept across the certify page, 发起新的验证 opens the form to fill in', async () => {
+    const closed = { status: 409, body: { error: { code: 'VERIFICATION_CLOSED' as const, message: 'over' } } };
+    const api = await open({ statuses: ['PENDING'], renewFailures: [closed] }, { version: null });
+    await fillAndSubmit(page, { certName: CERT_NAME, certNo: CERT_NO, consent: true });
+    await page.waitForURL(api.created.url);
+    // Back from the certify page without an answer (a new page load): the server is asked once.
+    await page.goto(`${suite.server.baseUrl}/`);
+    expect((await shown('not-finished')).buttons[0]).toBe(COPY.actionRetryCertify);
+    await page.getByRole('button', { name: COPY.actionRetryCertify }).click();
+
+    expect(await shown('certify-refused')).toEqual({ title: COPY.certifyRefusedTitle, buttons: [COPY.actionNewVerification, COPY.actionBackToForm] });
+    await page.getByRole('button', { name: COPY.actionNewVerification }).click();
+    await page.locator('#identity-form').waitFor();
+    expect(await page.getByLabel(COPY.certNoLabel, { exact: true }).inputValue()).toBe('');
+    expect(await page.locator('#cert-name-error').textContent()).toBe('');
+    expect(initializes(api)).toBe(1);
+  });
+});
+
 describe('H5 outcomes before the face check', () => {
   it('no bridge inside Alipay: 暂时无法连接支付宝 at page load, main action 重新加载, nothing created', async () => {
     const api = await open({}, { bridgePresent: false });
