@@ -80,6 +80,28 @@ describe('identification-start', () => {
   });
 });
 
+describe('a new verification replacing one whose certifyId Alipay refused (replaces)', () => {
+  it('starts a new verification with a new paid init instead of reusing the refused one, and never reuses that one again', async () => {
+    const refused = await startFor(15);
+    const replacing = await harness.start(ALICE, { ...person(15), consentVersion: TEST_CONSENT_VERSION, replaces: refused.verificationId });
+    expect(replacing).toMatchObject({ certifyId: expect.any(String) });
+    expect(replacing).not.toHaveProperty('reused');
+    expect((replacing as CreateVerificationResponse).certifyId).not.toBe(refused.certifyId);
+    expect(callsOf('init')).toBe(2);
+    const again = await harness.start(ALICE, { ...person(15), consentVersion: TEST_CONSENT_VERSION });
+    expect(again).toMatchObject({ verificationId: (replacing as CreateVerificationResponse).verificationId, reused: true });
+  });
+
+  it('changes nothing when it names another user\'s verification', async () => {
+    const bobs = await startFor(16, BOB);
+    await startFor(17);
+    const answer = await harness.start(ALICE, { ...person(17), consentVersion: TEST_CONSENT_VERSION, replaces: bobs.verificationId });
+    expect(answer).toMatchObject({ reused: true });
+    const again = await harness.start(BOB, { ...person(16), consentVersion: TEST_CONSENT_VERSION });
+    expect(again).toMatchObject({ verificationId: bobs.verificationId, reused: true });
+  });
+});
+
 describe('identification-status', () => {
   it('is PENDING until the person passes, then PASSED from query\'s ["T"]', async () => {
     const started = await startFor(4);

@@ -43,6 +43,7 @@ describe('refused before any paid call, with the HTTP API\'s codes', () => {
     ['a missing certName', () => ({ certNo: makeCertNo(22), consentVersion: TEST_CONSENT_VERSION }), 'VALIDATION_FAILED'],
     ['an unknown certType', () => args(23, { certType: 'PASSPORT' }), 'VALIDATION_FAILED'],
     ['guardianConsent that is not a boolean', () => args(24, { guardianConsent: 'yes' }), 'VALIDATION_FAILED'],
+    ['replaces that is not a string', () => args(24, { replaces: 7 }), 'VALIDATION_FAILED'],
     ['no consentVersion', () => args(25, { consentVersion: undefined }), 'CONSENT_REQUIRED'],
     ['a consentVersion of another notice', () => args(26, { consentVersion: '0123456789abcdef' }), 'CONSENT_OUTDATED'],
     ['a bizCode not in BIZ_CODE_ALLOWLIST', () => args(27, { bizCode: 'SMART_FACE' }), 'BIZ_CODE_NOT_ALLOWED'],

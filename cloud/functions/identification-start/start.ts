@@ -40,6 +40,11 @@ export interface StartArgs {
   /** The version of the data notice the person agreed to (utils/consent-notice.ts). */
   consentVersion?: string;
   guardianConsent?: boolean;
+  /**
+   * The verificationId this start replaces because Alipay refused its certifyId (the client
+   * policy's new-verification action): it is not reused, a new one starts (a new paid init).
+   */
+  replaces?: string;
 }
 
 /** A new certify URL for one of the caller's verifications. */
@@ -56,7 +61,7 @@ export type StartAnswer = CreateVerificationResponse | CloudErrorAnswer;
  */
 export const REUSE_MIN_REMAINING_MS = 10 * 60 * 1000;
 
-const START_KEYS = ['certName', 'certNo', 'certType', 'bizCode', 'consentVersion', 'guardianConsent'];
+const START_KEYS = ['certName', 'certNo', 'certType', 'bizCode', 'consentVersion', 'guardianConsent', 'replaces'];
 
 function invalid(message: string): CloudFunctionError {
   return new CloudFunctionError('VALIDATION_FAILED', message);
@@ -65,13 +70,14 @@ function invalid(message: string): CloudFunctionError {
 /** The server's request schema (server/src/schemas.ts CreateVerificationBody), by hand. */
 function readStartArgs(args: Record<string, unknown>): StartArgs {
   for (const key of Object.keys(args)) if (START_KEYS.indexOf(key) < 0) throw invalid(`Unknown argument ${key}`);
-  const { certName, certNo, certType, bizCode, consentVersion, guardianConsent } = args;
+  const { certName, certNo, certType, bizCode, consentVersion, guardianConsent, replaces } = args;
   if (typeof certName !== 'string' || certName.length > 200) throw invalid('certName must be a string of at most 200 characters');
   if (typeof certNo !== 'string' || certNo.length > 64) throw invalid('certNo must be a string of at most 64 characters');
   if (certType !== undefined && CERT_TYPES.indexOf(certType as never) < 0) throw invalid(`certType must be one of ${CERT_TYPES.join(', ')}`);
   if (bizCode !== undefined && (typeof bizCode !== 'string' || !/^[A-Z_]{1,32}$/.test(bizCode))) throw invalid('bizCode must be 1 to 32 of A-Z and _');
   if (consentVersion !== undefined && (typeof consentVersion !== 'string' || consentVersion.length > 64)) throw invalid('consentVersion must be a string of at most 64 characters');
   if (guardianConsent !== undefined && typeof guardianConsent !== 'boolean') throw invalid('guardianConsent must be true or false');
+  if (replaces !== undefined && (typeof replaces !== 'string' || replaces.length > 64)) throw invalid('replaces must be a string of at most 64 characters');
   return {
     certName,
     certNo,
@@ -79,6 +85,7 @@ function readStartArgs(args: Record<string, unknown>): StartArgs {
     bizCode: bizCode as string | undefined,
     consentVersion: consentVersion as string | undefined,
     guardianConsent: guardianConsent as boolean | undefined,
+    replaces: replaces as string | undefined,
   };
 }
 
@@ -179,6 +186,11 @@ async function start(
   const collection = ctx.mpserverless.db.collection(VERIFICATIONS_COLLECTION);
   const certNoHmac = hmacOf(settings.pepper, 'cert-no', identity.certNo);
   const identityHmac = hmacOf(settings.pepper, 'identity', `${identity.certName}\n${identity.certNo}`);
+  if (args.replaces !== undefined) {
+    // A certifyId Alipay refused is live on paper only: reusing it would hand back the refused
+    // face check. Only the caller's own can be marked; another user's id changes nothing.
+    await collection.updateOne({ verificationId: args.replaces, userId }, { $set: { replacedAt: now.getTime() } });
+  }
   const live = readVerificationDocument(
     (
       await collection.findOne({
@@ -187,6 +199,7 @@ async function start(
         bizCode,
         certType: identity.certType,
         status: 'PENDING',
+        replacedAt: null,
         expiresAt: { $gte: now.getTime() + REUSE_MIN_REMAINING_MS },
       })
     ).result,
@@ -212,6 +225,7 @@ async function start(
     consentVersion,
     consentedAt,
     errorCode: null,
+    replacedAt: null,
   };
   // Written before the paid call, so a crash during it still leaves the attempt on record.
   await collection.insertOne(attempt);

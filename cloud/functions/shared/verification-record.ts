@@ -43,6 +43,8 @@ export type VerificationDocument = {
   consentedAt: number;
   /** The error code an INITIALIZE_FAILED attempt ended with. */
   errorCode: string | null;
+  /** When a later start named it in `replaces` (Alipay refused its certifyId): never reused after that. */
+  replacedAt: number | null;
 };
 
 function isText(value: DbValue | undefined): value is string {
@@ -66,6 +68,8 @@ export function readVerificationDocument(raw: Readonly<Record<string, DbValue>> 
   if (raw.certifyId !== null && !isText(raw.certifyId)) return undefined;
   if (raw.expiresAt !== null && !isNumber(raw.expiresAt)) return undefined;
   if (typeof raw.guardianConsent !== 'boolean' || (raw.errorCode !== null && !isText(raw.errorCode))) return undefined;
+  const replacedAt = raw.replacedAt === undefined ? null : raw.replacedAt;
+  if (replacedAt !== null && !isNumber(replacedAt)) return undefined;
   return {
     verificationId: raw.verificationId as string,
     userId: raw.userId as string,
@@ -84,6 +88,7 @@ export function readVerificationDocument(raw: Readonly<Record<string, DbValue>> 
     consentVersion: raw.consentVersion as string,
     consentedAt: raw.consentedAt,
     errorCode: raw.errorCode,
+    replacedAt,
   };
 }
 
