@@ -66,12 +66,14 @@ export interface GatewayTransportOptions {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /**
  * Connections to the gateway, each kept open. Sized for 200 concurrent flows (three gateway
- * calls each, one at a time): Alipay answers in about 100 ms, so 64 connections carry some 640
- * calls a second, several times what the server's own RSA work allows on two cores (about 40
- * flows, 120 calls a second); more would only add sockets, and under load fresh connections
- * are what stalled (docs/performance.md).
+ * calls each, one at a time) on a 2-core server, whose own RSA work caps it at some 40 to 75
+ * flows (120 to 225 calls) a second: at Alipay's ~100 ms per call, 32 connections carry ~320
+ * calls a second, more than the server can make. More connections would not add throughput,
+ * only calls in flight at once: with the emulator embedded, each of those is work on this
+ * process's own event loop, and under CPU contention 64 in flight let calls wait past their
+ * timeout where 32 did not (server/scripts/load-flows.mjs; docs/performance.md).
  */
-export const GATEWAY_CONNECTIONS = 64;
+export const GATEWAY_CONNECTIONS = 32;
 /**
  * An idle connection is closed after this long, before a server's own keep-alive timeout
  * (5 s in Node, more elsewhere) can close it under a request just being sent. undici also

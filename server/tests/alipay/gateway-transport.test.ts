@@ -73,7 +73,7 @@ it('keeps its connections open across calls one after another', async () => {
 
 it('carries 200 concurrent calls on at most GATEWAY_CONNECTIONS kept-alive connections, and opens none for the next 200', async () => {
   handle = (_request, _body, response) => setImmediate(() => response.writeHead(200).end('{}'));
-  // Opening 64 connections at once on a busy CI machine can take longer than the other tests' 300 ms.
+  // Opening the pool's connections at once on a busy CI machine can take longer than the other tests' 300 ms.
   const patient = createGatewayTransport({ gateway: gatewayUrl(), timeoutMs: 5000, userAgent: 'test-agent' });
   try {
     const burst = (): Promise<unknown[]> => Promise.all(Array.from({ length: 200 }, () => patient.post({}, {})));
