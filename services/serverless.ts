@@ -1,0 +1,76 @@
+/**
+ * Typed client of the Serverless variant's two cloud functions (cloud/functions/), for
+ * services/merchant.ts when config/index.ts says BACKEND = 'serverless'. The functions answer
+ * the HTTP API's bodies (utils/api-contract.ts) and its error codes, so the answers pass the
+ * same client-policy guards and the pages cannot tell the two backends apart.
+ *
+ * - createVerification → identification-start `{certName, certNo, …}`
+ * - renewCertifyUrl → identification-start `{verificationId}` (a new URL, no new init)
+ * - getVerification → identification-status `{verificationId}`
+ *
+ * There is no session to create (the cloud authorizes the user) and no server to ask for the
+ * notice: it is built from the branding in config/index.ts, the same the functions' environment holds.
+ *
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
+ */
+import { CertifyUrlResponse, ConsentNoticeResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
+import { ApiError, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
+import { Branding, ConsentLanguage, consentNoticeFor } from '../utils/consent-notice';
+import { ErrorCode } from '../utils/error-codes';
+import { invokeCloudFunction } from '../platform/cloud-function';
+
+export const START_FUNCTION = 'identification-start';
+export const STATUS_FUNCTION = 'identification-status';
+
+/** A function's `{error: {code, message, retryAfterSeconds?}}` as an ApiError, else undefined. */
+function readFunctionError(answer: unknown): ApiError | undefined {
+  const error = answer !== null && typeof answer === 'object' ? (answer as { error?: unknown }).error : undefined;
+  if (error === null || typeof error !== 'object') return undefined;
+  const { code, message, retryAfterSeconds } = error as { code?: unknown; message?: unknown; retryAfterSeconds?: unknown };
+  if (typeof code !== 'string' || code === '') return new ApiError('BAD_RESPONSE');
+  return new ApiError(code as ErrorCode, {
+    message: typeof message === 'string' ? message : undefined,
+    retryAfterSeconds: typeof retryAfterSeconds === 'number' && retryAfterSeconds >= 0 ? retryAfterSeconds : undefined,
+  });
+}
+
+/** The function's answer when it passes `isValid`; its error as an ApiError; else BAD_RESPONSE. */
+function call<T>(name: string, args: object, isValid: (value: unknown) => value is T): Promise<T> {
+  return invokeCloudFunction(name, args).then((answer) => {
+    const error = readFunctionError(answer);
+    if (error) throw error;
+    if (!isValid(answer)) throw new ApiError('BAD_RESPONSE');
+    return answer;
+  });
+}
+
+/**
+ * identification-start: the function validates the identity again, calls init and certify,
+ * and answers the certifyId and the signed certify URL. There is no Idempotency-Key: a second
+ * start for the same person reuses the live verification instead of paying again.
+ */
+export function createVerification(input: CreateVerificationRequest): Promise<CreateVerificationResponse> {
+  return call(START_FUNCTION, input, isCreateVerificationResponse);
+}
+
+/** identification-status: the function's word on the outcome (query while PENDING). */
+export function getVerification(verificationId: string): Promise<VerificationView> {
+  return call(STATUS_FUNCTION, { verificationId }, isVerificationView);
+}
+
+/**
+ * identification-start with only `{verificationId}`: a newly signed URL for the same certifyId;
+ * rejects with VERIFICATION_CLOSED once the verification is final or expired.
+ * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
+ */
+export function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
+  return call(START_FUNCTION, { verificationId }, isCreateVerificationResponse);
+}
+
+/** The notice the functions accept consent to: the one built from the configured branding. */
+export function consentNoticeOf(language: ConsentLanguage, branding: Branding): ConsentNoticeResponse {
+  const notice = consentNoticeFor(language, branding);
+  return { language, version: notice.version, text: notice.text };
+}
