@@ -8,9 +8,10 @@
  * - `clear`: the verification passed; the name and number are no longer needed, so a form
  *   reached by going back shows empty (inputs are kept until a pass, never after one).
  * - `new-verification`: Alipay refused the old certifyId; send the kept inputs again as a new
- *   verification (a new `POST /api/verifications`, a new paid initialize).
+ *   verification (a new `POST /api/verifications`, a new paid initialize) that `replaces` the
+ *   old one, so the server does not hand the refused one back as a reuse.
  */
-export type FormRequest = 'clear' | 'new-verification';
+export type FormRequest = { kind: 'clear' } | { kind: 'new-verification'; replaces: string };
 
 let pending: FormRequest | null = null;
 

@@ -18,7 +18,7 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify (the certify URL)
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query (the backend's proof)
  */
-import { CertifyUrlResponse, ClientConfig, VerificationView } from '../../utils/api-contract';
+import { CertifyUrlResponse, ClientConfig, CreateVerificationRequest, VerificationView } from '../../utils/api-contract';
 import { IdentityErrorCode } from '../../utils/error-codes';
 import { IDENTITY_MESSAGES_ZH_CN } from '../../utils/identity';
 import { ConsentNoticeVersion, consentNoticeFor } from '../../utils/consent-notice';
@@ -105,6 +105,12 @@ export async function startApp(deps: AppDeps): Promise<void> {
   const liveFields: FormField[] = [];
   /** The verification a retry-certify reopens (its URL is signed anew each time), and the screen offering it. */
   let retryTarget: { verificationId: string; screen: Extract<Screen, { kind: 'outcome' }> } | null = null;
+  /**
+   * The verification whose certifyId Alipay refused, shown on the screen that offers a new
+   * verification: the next submission names it as `replaces`, so the server starts a new one
+   * instead of handing the refused one back as a reuse.
+   */
+  let refusedVerificationId: string | null = null;
 
   /**
    * Inside an Alipay that can verify, the bridge is awaited from page load, so a web view
@@ -229,6 +235,7 @@ export async function startApp(deps: AppDeps): Promise<void> {
     const screen: Extract<Screen, { kind: 'outcome' }> = { kind: 'outcome', screen: route.screen, actions: route.actions, view: verification };
     if (route.screen === 'upgrade') screen.version = environment.kind === 'alipay' ? environment.version : '';
     retryTarget = route.actions.indexOf('retry-certify') >= 0 ? { verificationId, screen } : null;
+    if (route.actions.indexOf('new-verification') >= 0 && verificationId !== '') refusedVerificationId = verificationId;
     if (route.screen === 'not-certified') store.clearPendingVerificationId();
     view.show(screen);
   }
@@ -372,12 +379,11 @@ export async function startApp(deps: AppDeps): Promise<void> {
       }
       view.show({ kind: 'busy', reason: 'preparing' });
       if (!idempotencyKey) idempotencyKey = deps.createUuid();
-      const created = await api.createVerification(
-        token,
-        { ...check.request, consentVersion: consentNotice ? consentNotice.version : '' },
-        idempotencyKey,
-      );
+      const request: CreateVerificationRequest = { ...check.request, consentVersion: consentNotice ? consentNotice.version : '' };
+      if (refusedVerificationId !== null) request.replaces = refusedVerificationId;
+      const created = await api.createVerification(token, request, idempotencyKey);
       idempotencyKey = null;
+      refusedVerificationId = null;
       store.savePendingVerificationId(created.verificationId);
       if (bridge) {
         await runBridge(bridge, { certifyId: created.certifyId, url: created.url }, created.verificationId, 'first');

@@ -160,9 +160,9 @@ const options = {
   },
 
   /** The old certifyId is refused: the form sends its kept inputs again, as a new verification. */
-  onNewVerificationTap(): void {
+  onNewVerificationTap(this: ResultPage): void {
     clearPendingVerificationId();
-    requestFormAction('new-verification');
+    requestFormAction({ kind: 'new-verification', replaces: this.verificationId });
     returnToForm();
   },
 
@@ -313,7 +313,7 @@ const options = {
     // A final status ends the verification; a PENDING one stays resumable, unless it is refused.
     if (view.status !== 'PENDING' || route.screen === 'certify-refused') clearPendingVerificationId();
     // Inputs are kept until a pass: going back now shows an empty form.
-    if (route.screen === 'passed') requestFormAction('clear');
+    if (route.screen === 'passed') requestFormAction({ kind: 'clear' });
     this.setData({ screen: route.screen as ResultScreen, actions: route.actions.slice(), certNoMasked: view.certNoMasked });
   },
 

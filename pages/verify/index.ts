@@ -98,6 +98,8 @@ interface VerifyState {
   upgradeReason: UnsupportedReason | null;
   /** The person picked a language with the switch: Alipay's setting no longer applies. */
   languageChosen: boolean;
+  /** The verification the next submission replaces (Alipay refused its certifyId); '' for none. */
+  replaces: string;
 }
 
 interface VerifyMethods {
@@ -180,6 +182,7 @@ const options = {
 
   onLoad(this: VerifyPage): void {
     this.unansweredSubmission = null;
+    this.replaces = '';
     this.config = null;
     this.consentNotice = { version: '', text: '' };
     this.agreedVersion = '';
@@ -205,11 +208,12 @@ const options = {
   /** Back from the result page: after a pass the inputs go; after a refused retry they are sent again. */
   onShow(this: VerifyPage): void {
     const request = takeFormRequest();
-    if (request === 'clear') {
+    if (request === null) return;
+    if (request.kind === 'clear') {
       this.clearForm();
       return;
     }
-    if (request !== 'new-verification') return;
+    this.replaces = request.replaces;
     // The result page said this is a new verification; the kept inputs go at once.
     if (this.data.canSubmit && !this.data.submitting) void this.submitVerification();
     else this.showNotice((copy) => copy.newVerificationNeedsForm);
@@ -379,6 +383,7 @@ const options = {
       consentVersion: this.agreedVersion,
     };
     if (this.data.guardianRequired && this.data.guardianConsent) input.guardianConsent = true;
+    if (this.replaces) input.replaces = this.replaces;
     return createVerification(input, idempotencyKey).then(
       (created) => this.openFaceCheck(created),
       (error: unknown) => this.showCreateFailure(error),
@@ -388,6 +393,7 @@ const options = {
   /** Opens Alipay's face check for a verification the server started (or handed back: `reused`). */
   openFaceCheck(this: VerifyPage, created: CreateVerificationResponse): Promise<void> {
     this.unansweredSubmission = null;
+    this.replaces = '';
     savePendingVerificationId(created.verificationId);
     if (created.reused) this.setData({ reused: true });
     return startCertify({ certifyId: created.certifyId, url: created.url }).then(

@@ -123,7 +123,9 @@ describe('H5 outcomes after the face check (inside Alipay)', () => {
     await waitForBridgeCalls(page, 3);
     const creates = api.requestsTo('POST', '/api/verifications').filter((request) => request.path === '/api/verifications');
     expect(creates).toHaveLength(2);
-    expect(creates[1].body).toMatchObject({ certName: CERT_NAME, certNo: CERT_NO });
+    // It names the refused verification, so the server starts a new one instead of handing it back as a reuse.
+    expect(creates[0].body).not.toHaveProperty('replaces');
+    expect(creates[1].body).toMatchObject({ certName: CERT_NAME, certNo: CERT_NO, replaces: api.created.verificationId });
     expect(creates[1].headers['idempotency-key']).not.toBe(creates[0].headers['idempotency-key']);
   });
 

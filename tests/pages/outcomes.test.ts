@@ -98,7 +98,7 @@ describe('every outcome on the mini-program: screen, main action, requests', () 
     ]);
   });
 
-  it('再次验证 refused again by Alipay → "原来的验证已无法继续", main action 发起新的验证: a new POST /api/verifications, said to be new', async () => {
+  it('再次验证 refused again by Alipay → "原来的验证已无法继续", main action 发起新的验证: a new POST /api/verifications that replaces the refused one, said to be new', async () => {
     const form = await submit([certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' })]);
     const page = await resultPage();
     env.certifyScripts.push(certifyAnswer('4000', { errorCode: 'SYSTEM_ERROR' }));
@@ -116,6 +116,10 @@ describe('every outcome on the mini-program: screen, main action, requests', () 
       'GET /api/verifications/ver-2',
       'POST /api/verifications',
     ]);
+    // It names the refused verification, so the server starts a new one instead of handing it back as a reuse.
+    const posts = env.backend.requestsTo('POST', '/api/verifications');
+    expect(posts[0].body).not.toHaveProperty('replaces');
+    expect(posts[1].body).toMatchObject({ certName: NAME, certNo: CERT_NO, replaces: 'ver-2' });
   });
 
   it('4000 USER_IS_NOT_CERTIFY → the form says how to finish real-name verification in Alipay; inputs kept', async () => {

@@ -460,7 +460,7 @@ describe('when Alipay refuses the reopened certifyId (a 4000 on 再次验证)', 
     await settle();
     const creates = env.backend.requestsTo('POST', '/api/verifications');
     expect(creates).toHaveLength(2);
-    expect(creates[1].body).toEqual(creates[0].body);
+    expect(creates[1].body).toEqual({ ...(creates[0].body as object), replaces: 'ver-2' });
     expect(creates[1].headers['Idempotency-Key']).not.toBe(creates[0].headers['Idempotency-Key']);
     const [bridge] = env.argsOf('call') as Array<{ opt: { param: string } }>;
     expect(JSON.parse(bridge.opt.param)).toMatchObject({ certifyId: 'certify-4' });
