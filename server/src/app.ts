@@ -118,7 +118,7 @@ export const verificationApp: FastifyPluginAsync<AppOptions & { overrides?: Test
     });
   }
   // NODE_ENV is how a deploy says "production" to Node tooling; the build writes maps either way.
-  await app.register(h5, { repoRoot: overrides.repoRoot ?? REPO_ROOT, serveSourceMaps: process.env.NODE_ENV !== 'production' });
+  await app.register(h5, { repoRoot: overrides.repoRoot ?? REPO_ROOT, serveSourceMaps: process.env.NODE_ENV !== 'production', logoUrl: config.branding.logoUrl });
 };
 
 /**

@@ -387,6 +387,15 @@ describe('H5 page headers', () => {
     expect((await send(baseUrl, { url: '/styles.css' })).headers['content-security-policy']).toBeUndefined();
   });
 
+  it('lets the page load the merchant\'s logo from its one https origin, and images from no other', async () => {
+    const { baseUrl } = await start({ repoRoot: fakeRepoWithH5(), env: { MERCHANT_LOGO_URL: 'https://static.bank.example/brand/logo.png' } });
+    const policy = (await send(baseUrl, { url: '/' })).headers['content-security-policy'] as string;
+    expect(policy.split('; ')).toContain("img-src 'self' data: https://static.bank.example");
+    expect(policy).toBe(H5_CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: https://static.bank.example"));
+    const samePlace = await start({ repoRoot: fakeRepoWithH5(), env: { MERCHANT_LOGO_URL: '/brand/logo.png' } });
+    expect((await send(samePlace.baseUrl, { url: '/' })).headers['content-security-policy']).toBe(H5_CONTENT_SECURITY_POLICY);
+  });
+
   it('sends HSTS only when the request came over HTTPS (trusted X-Forwarded-Proto) or PUBLIC_URL is https', async () => {
     const overHttps = { 'x-forwarded-proto': 'https' };
     const behindProxy = await start({ env: { TRUST_PROXY: '1' } });

@@ -58,7 +58,19 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
   });
 }
 
-/** For @fastify/static's `setHeaders` on h5/public: the CSP on the page's HTML. */
-export function setH5PageHeaders(response: { setHeader(name: string, value: string): unknown }, path: string): void {
-  if (path.endsWith('.html')) response.setHeader('content-security-policy', H5_CONTENT_SECURITY_POLICY);
+/**
+ * The H5 page's policy for a merchant whose logo (MERCHANT_LOGO_URL) is on another https origin:
+ * that one origin joins `img-src`, not every https host, so the page still loads images from
+ * nowhere else. A logo path on this server needs nothing ('self').
+ */
+export function h5ContentSecurityPolicy(logoUrl?: string): string {
+  if (logoUrl === undefined || !logoUrl.startsWith('https://')) return H5_CONTENT_SECURITY_POLICY;
+  return H5_CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", `img-src 'self' data: ${new URL(logoUrl).origin}`);
+}
+
+/** For @fastify/static's `setHeaders` on h5/public: `policy` on the page's HTML. */
+export function h5PageHeaders(policy: string): (response: { setHeader(name: string, value: string): unknown }, path: string) => void {
+  return (response, path) => {
+    if (path.endsWith('.html')) response.setHeader('content-security-policy', policy);
+  };
 }
