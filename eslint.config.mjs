@@ -1,5 +1,4 @@
 // One lint config for the repo. Rules that encode the house style:
-// - the mini-program imports lodash per method only (upload size),
 // - platform/request.ts is the only caller of my.request,
 // - utils/ is pure and platform-free: no `my`, `window` or `document` there (the mini-program's
 //   my.* wrappers live in platform/, the H5 page's browser code in h5/src/),
@@ -26,7 +25,6 @@ export default tseslint.config(
     languageOptions: { globals: { my: 'readonly', App: 'readonly', Page: 'readonly', Component: 'readonly', getApp: 'readonly', getCurrentPages: 'readonly' } },
     rules: {
       'no-console': 'error',
-      'no-restricted-imports': ['error', { paths: [{ name: 'lodash', message: "Import one method: 'lodash/debounce'." }] }],
       'no-restricted-syntax': [
         'error',
         { selector: "MemberExpression[object.name='my'][property.name='request']", message: 'Only platform/request.ts calls my.request.' },

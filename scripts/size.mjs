@@ -8,7 +8,8 @@
  * - plus what the mini-program imports from node_modules (excluded as a folder, but
  *   the compiler ships imported modules): each package specifier in a mini-program
  *   source (e.g. `lodash/debounce`) is resolved with esbuild and every file of its
- *   require graph counts, so `lodash/debounce` costs its 14 files, not all of lodash.
+ *   require graph counts, so `lodash/debounce` would cost its 14 files, not all of lodash.
+ *   The mini-program imports none today.
  *
  * How many bytes each: the shipped form. minidev transpiles the project to ES5 and then
  * minifies every JavaScript file of the package with esbuild (`--minify --target=es5`,
@@ -76,7 +77,7 @@ function partOf(path) {
   return '(root)';
 }
 
-/** Bare specifiers (`lodash/debounce`) imported by mini-program sources. */
+/** Bare specifiers (such as `lodash/debounce`) imported by mini-program sources. */
 function packageImports(sourcePaths) {
   const specifiers = new Set();
   const importPattern = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
@@ -91,7 +92,7 @@ function packageImports(sourcePaths) {
 }
 
 /** Every file under node_modules that the imported specifiers pull in, via esbuild's metafile. */
-async function packageFiles(specifiers) {
+export async function packageFiles(specifiers) {
   if (specifiers.length === 0) return [];
   const result = await build({
     stdin: { contents: specifiers.map((specifier) => `require(${JSON.stringify(specifier)});`).join('\n'), resolveDir: ROOT, loader: 'js' },
