@@ -30,6 +30,7 @@ export const store = fp<StoreOptions>(
   async (app, options) => {
     const repository = options.repository ?? (await openSqliteRepository(join(options.config.dataDir, 'verifications.sqlite')));
     app.decorate('repository', repository);
+    app.metrics.readAttemptsFrom(() => repository.countAttempts());
     const purge = async (): Promise<void> => {
       const now = app.clock();
       const purged = await repository.purgeExpired(now, now - CERTIFY_ID_LIFETIME_MS);

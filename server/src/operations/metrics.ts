@@ -59,8 +59,16 @@ export interface Metrics {
   readonly reconcilerLag: Gauge;
   /** `webhook_deliveries_total{result}`: delivery attempts by WebhookDeliveryResult. Fed by the webhook worker. */
   readonly webhookDeliveries: Counter<'result'>;
+  /**
+   * `initialize_attempts{state}`: the stored write-ahead attempts by state, read from the store at
+   * each scrape. Beside `alipay_initialize_calls_total` (counted at the gateway, independently)
+   * it shows that every paid call was written down first.
+   */
+  readonly initializeAttempts: Gauge<'state'>;
   /** Counts one status change into `verifications_total`. */
   recordStatusChange(to: VerificationStatus): void;
+  /** Where `initialize_attempts` reads its counts (the store piece sets it). */
+  readAttemptsFrom(source: () => Promise<Record<string, number>>): void;
 }
 
 /**
@@ -90,6 +98,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Verifications that reached each status (PENDING: created)',
     labelNames: ['status'] as const,
     registers,
+  });
+  let attemptSource: (() => Promise<Record<string, number>>) | null = null;
+  const initializeAttempts = new Gauge({
+    name: 'initialize_attempts',
+    help: 'Stored initialize attempts (written before each paid call), by state',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      if (attemptSource === null) return;
+      const counts = await attemptSource();
+      for (const state of Object.keys(counts)) this.set({ state }, counts[state]);
+    },
   });
   return {
     registry,
@@ -123,8 +143,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
+    initializeAttempts,
     recordStatusChange(to) {
       verifications.inc({ status: to });
+    },
+    readAttemptsFrom(source) {
+      attemptSource = source;
     },
   };
 }

@@ -110,6 +110,10 @@ describe('GET /metrics', () => {
 
     expect(valueOf(after, 'alipay_initialize_calls_total')).toBe(1);
     expect(harness.initializeCalls).toHaveLength(1);
+    // Every paid call was written down before it was made, and settled after.
+    expect(after.get('initialize_attempts')?.type).toBe('gauge');
+    expect(valueOf(after, 'initialize_attempts', { state: 'INITIALIZED' })).toBe(1);
+    expect(valueOf(after, 'initialize_attempts', { state: 'INITIALIZING' })).toBe(0);
     const initialize = { method: 'alipay.user.certify.open.initialize', outcome: 'success' };
     expect(after.get('alipay_call_duration_seconds')?.type).toBe('histogram');
     expect(countOf(after, 'alipay_call_duration_seconds', initialize)).toBe(1);
