@@ -1,4 +1,4 @@
-// Bundles the two cloud functions (npm run build:cloud): one self-contained CommonJS file per
+// Bundles the cloud functions (npm run build:cloud): one self-contained CommonJS file per
 // function, cloud/dist/<name>/index.js, whose `module.exports` is the `async function (ctx)` the
 // cloud calls. The shared utils/ code is bundled in; only Node's built-ins stay outside, so each
 // folder uploads as it is. Target node12: the oldest runtime the cloud console offers that runs
@@ -12,7 +12,7 @@ const cloud = dirname(fileURLToPath(import.meta.url));
 const outdirFlag = process.argv.indexOf('--outdir');
 const outdir = outdirFlag >= 0 ? resolve(process.argv[outdirFlag + 1]) : join(cloud, 'dist');
 
-const FUNCTIONS = ['identification-start', 'identification-status'];
+const FUNCTIONS = ['identification-start', 'identification-status', 'identification-retention'];
 
 await build({
   entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [`${name}/index`, join(cloud, 'functions', name, 'index.ts')])),

@@ -1,6 +1,6 @@
 /**
- * The cloud database in memory, for tests and local runs: the four collection calls the
- * functions make (insertOne, findOne, updateOne, count), with MongoDB's meaning for the
+ * The cloud database in memory, for tests and local runs: the collection calls the functions
+ * make (insertOne, findOne, updateOne, count, deleteMany), with MongoDB's meaning for the
  * filters they use (equality, $gte, $gt, $lt, $in) and its `{result}` answers. Documents are
  * flat, as the functions write them; anything else is refused, so a function that starts
  * writing nested data fails here before it does in the cloud.
@@ -95,6 +95,14 @@ class MemoryCollection implements DbCollection {
     if (!found) return { result: { matchedCount: 0, modifiedCount: 0 } };
     Object.assign(found, changes);
     return { result: { matchedCount: 1, modifiedCount: 1 } };
+  }
+
+  async deleteMany(filter: DbFilter): Promise<DbResult<{ deletedCount: number }>> {
+    checkFilter(filter);
+    const kept = this.documents.filter((document) => !matches(document, filter));
+    const deletedCount = this.documents.length - kept.length;
+    this.documents.splice(0, this.documents.length, ...kept);
+    return { affectedDocs: deletedCount, result: { deletedCount } };
   }
 
   async count(filter: DbFilter): Promise<DbResult<number>> {

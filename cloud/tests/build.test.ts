@@ -47,7 +47,7 @@ function loadBundle(name: string): { source: string; fn: CloudFunction<unknown, 
   return { source: readFileSync(file, 'utf8'), fn: require(file) as CloudFunction<unknown, unknown> };
 }
 
-it.each(['identification-start', 'identification-status'])('%s is one CommonJS file exporting an async function, needing only Node built-ins', (name) => {
+it.each(['identification-start', 'identification-status', 'identification-retention'])('%s is one CommonJS file exporting an async function, needing only Node built-ins', (name) => {
   const { source, fn } = loadBundle(name);
   expect(typeof fn).toBe('function');
   expect(fn.constructor.name).toBe('AsyncFunction');

@@ -11,9 +11,11 @@ import { FastifyInstance } from 'fastify';
 import { buildEmulatorApp } from '../../server/src/emulator/emulator-app';
 import { ensureEmulatorKeys, EmulatorKeys } from '../../server/src/emulator/keys';
 import { consentNoticeFor } from '../../utils/consent-notice';
-import { createEmulatedCloud, EmulatedCaller, EmulatedCloud } from '../emulated-cloud/emulated-cloud';
+import { createEmulatedCloud, EmulatedCaller, EmulatedCloud, EmulatedSource } from '../emulated-cloud/emulated-cloud';
 import { createIdentificationStart, StartAnswer } from '../functions/identification-start/start';
+import { createIdentificationRetention, RetentionAnswer } from '../functions/identification-retention/retention';
 import { createIdentificationStatus, StatusAnswer } from '../functions/identification-status/status';
+import { CloudErrorAnswer } from '../functions/shared/errors';
 
 // Each file starts real servers and signs with RSA on 2 shared cores: allow for a slow CI.
 jest.setTimeout(20_000);
@@ -59,6 +61,8 @@ export interface CloudHarness {
   emulatorUrl: string;
   start(caller: EmulatedCaller, args: unknown): Promise<StartAnswer>;
   status(caller: EmulatedCaller, args: unknown): Promise<StatusAnswer>;
+  /** identification-retention as its timer trigger runs it, or from another source. */
+  retention(source?: EmulatedSource): Promise<RetentionAnswer | CloudErrorAnswer>;
   /** The person passes or fails the face check (the emulator's script route). */
   setOutcome(certifyId: string, outcome: 'PASSED' | 'FAILED'): Promise<void>;
   /** The person backs out on the emulator's certify page (6001 on the device): nothing recorded. */
@@ -113,6 +117,7 @@ export async function startCloudHarness(options: CloudHarnessOptions = {}): Prom
   };
   const startFunction = createIdentificationStart(deps);
   const statusFunction = createIdentificationStatus(deps);
+  const retentionFunction = createIdentificationRetention(deps);
 
   async function post(path: string, payload: unknown): Promise<Response> {
     return fetch(`${emulatorUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), redirect: 'manual' });
@@ -125,6 +130,7 @@ export async function startCloudHarness(options: CloudHarnessOptions = {}): Prom
     emulatorUrl,
     start: (caller, args) => cloud.invoke(startFunction, caller, args),
     status: (caller, args) => cloud.invoke(statusFunction, caller, args),
+    retention: (source = 'timing') => cloud.invoke(retentionFunction, 'anonymous', {}, source),
     async setOutcome(certifyId, outcome) {
       const response = await post(`/emulator/certifications/${certifyId}/outcome`, { outcome });
       if (response.status !== 200) throw new Error(`setOutcome answered ${response.status}`);

@@ -120,9 +120,10 @@ export interface DbComparison {
   $in?: readonly DbValue[];
 }
 
-/** What a database call answers; only `result` is read. */
+/** What a database call answers (the SDK's ResultJSONObject): `result`, and how many documents a write touched. */
 export interface DbResult<T> {
   result: T;
+  affectedDocs?: number;
 }
 
 /**
@@ -135,6 +136,7 @@ export interface DbCollection {
   findOne(filter: DbFilter): Promise<DbResult<Record<string, DbValue> | null>>;
   updateOne(filter: DbFilter, update: { $set: Readonly<Record<string, DbValue>> }): Promise<DbResult<unknown>>;
   count(filter: DbFilter): Promise<DbResult<number>>;
+  deleteMany(filter: DbFilter): Promise<DbResult<unknown>>;
 }
 
 export interface CloudDatabase {
@@ -165,7 +167,7 @@ export interface MpServerless {
 /** `ctx.env`: the documented `MP_*` entries. */
 export interface CloudEnv {
   MP_SPACE_ID?: string;
-  /** server, function, client, http or timing. */
+  /** Who started the call: server, function, client, http or timing (a timer trigger). */
   MP_SOURCE?: string;
   MP_APP_ID?: string;
 }

@@ -25,6 +25,8 @@ export interface FunctionSettings {
   consentVersions: readonly string[];
   /** RATE_LIMIT_WINDOW_SECONDS (3600), RATE_LIMIT_PER_USER (10), RATE_LIMIT_PER_CERT_NO (5): new verifications per window. */
   rateLimits: { windowMs: number; perUser: number; perCertNo: number };
+  /** RETENTION_DAYS (180) in ms: how long a verification is kept, as the data notice says. */
+  retentionMs: number;
   /** APP_AUTH_TOKEN: set only for a third-party (ISV) deployment, passed as every call's second argument. */
   isv?: IsvOptions;
 }
@@ -119,6 +121,7 @@ export function readFunctionSettings(env: FunctionEnv): FunctionSettings {
     minorPolicy: minorPolicy as MinorPolicy,
     consentVersions: CONSENT_LANGUAGES.map((language) => consentNoticeFor(language, branding).version),
     rateLimits,
+    retentionMs: branding.retentionDays * 24 * 60 * 60 * 1000,
     isv: appAuthToken ? { appAuthToken } : undefined,
   };
 }
