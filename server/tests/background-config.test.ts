@@ -2,20 +2,14 @@
  * The background work's settings: RECONCILE_SCHEDULE, and WEBHOOK_URL with WEBHOOK_SECRET,
  * which fail closed (a URL without a valid secret, or a secret without a URL, stops the server).
  */
-import { ConfigError, parseConfig } from '../src/config';
+import { parseConfig } from '../src/config';
+import { configProblemsOf } from './support/config-problems';
 
 const REPO = '/srv/repo';
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env, REPO);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('ERR_CONFIG');
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblemsOf(() => parseConfig(env, REPO));
 }
 
 describe('RECONCILE_SCHEDULE', () => {

@@ -13,9 +13,9 @@ import {
   ALIPAY_OAUTH_AUTHORIZE_URL,
   ALIPAY_SANDBOX_OAUTH_AUTHORIZE_URL,
   AlipayModeConfig,
-  ConfigError,
   parseConfig,
 } from '../src/config';
+import { configProblemsOf } from './support/config-problems';
 
 const REPO = '/srv/repo';
 const PEPPER = 'p'.repeat(32);
@@ -25,14 +25,7 @@ const SANDBOX_GATEWAY = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
 type Env = Record<string, string>;
 
 function problemsOf(env: Env): string[] {
-  try {
-    parseConfig(env, REPO);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('ERR_CONFIG');
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblemsOf(() => parseConfig(env, REPO));
 }
 
 function alipayOf(env: Env): AlipayModeConfig {

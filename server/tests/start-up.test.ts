@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ConfigError } from '../src/config';
 import { prepareStartUp } from '../src/start-up';
 import { testKeys, TEST_PEPPER, TEST_MERCHANT_ENV } from './support/harness';
+import { configProblemsOf } from './support/config-problems';
 
 const SERVER_ROOT = join(__dirname, '..');
 const REPO_ROOT = join(SERVER_ROOT, '..');
@@ -22,14 +22,7 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function problemsOf(env: Record<string, string>): string[] {
-  try {
-    prepareStartUp(env, '/nonexistent-repo');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('ERR_CONFIG');
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
+  return configProblemsOf(() => prepareStartUp(env, '/nonexistent-repo'));
 }
 
 function realModeEnv(dataDir: string): Record<string, string> {

@@ -5,7 +5,7 @@
  * all that no retry pays for a second initialize (`POST /api/verifications`). The table in the
  * closing note of issue 9 is this file.
  */
-import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
+import { MiniEnv, PageInstance, call, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo, makeCertNoBornOn } from '../support/identities';
 import { VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
@@ -26,10 +26,6 @@ afterEach(() => {
   env.restore();
   jest.useRealTimers();
 });
-
-function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
-  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
-}
 
 /** The requests after the launch and the config, as `METHOD /path`, ids kept. */
 function requests(): string[] {

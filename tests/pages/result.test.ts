@@ -4,7 +4,7 @@
  * certifyId, and gives every final state a next step. Fake timers drive the backoff;
  * nothing sleeps.
  */
-import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
+import { MiniEnv, PageInstance, call, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo } from '../support/identities';
 import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
 import { maskCertNo } from '../../utils/identity';
@@ -26,10 +26,6 @@ afterEach(() => {
   env.restore();
   jest.useRealTimers();
 });
-
-function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
-  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
-}
 
 /** Logged-in app with both pages booted; nothing mounted yet. `config` replaces exports of config/index.ts. */
 async function launch(config?: Record<string, unknown>): Promise<void> {

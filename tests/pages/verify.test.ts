@@ -3,7 +3,7 @@
  * setData and my.* calls, above all that the tap costs exactly one my.request before
  * Alipay's verification opens, and where each outcome leads.
  */
-import { MiniEnv, PageInstance, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
+import { MiniEnv, PageInstance, call, certifyAnswer, queryOf, settle, setupAlipayEnv } from '../support/mini-env';
 import { TEST_NAMES, makeCertNo, makeCertNoBornOn, makeCertNoEndingInX, withCheckCharacter } from '../support/identities';
 import { UPGRADE_MESSAGES_EN_US, VERIFY_COPY_EN_US, VERIFY_COPY_ZH_CN } from '../../pages/verify/copy';
 import { ERROR_MESSAGES_EN_US, ERROR_MESSAGES_ZH_CN } from '../../utils/error-messages';
@@ -43,10 +43,6 @@ async function openForm(options: Parameters<typeof setupAlipayEnv>[0] = {}, conf
   const page = await env.mount(VERIFY);
   env.clearTimeline();
   return page;
-}
-
-function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
-  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
 }
 
 function fillForm(page: PageInstance, certName: string = NAME, certNo: string = CERT_NO): void {

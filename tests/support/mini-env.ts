@@ -87,6 +87,11 @@ export function loadFresh<T extends object>(pathFromRoot: string): T {
 }
 
 /** Lets every pending callback and promise continuation run (microtasks only, no timers). */
+/** Calls a page's handler as the framework does, with the page as `this`. */
+export function call(page: PageInstance, handler: string, ...args: unknown[]): unknown {
+  return (page[handler] as (...rest: unknown[]) => unknown).apply(page, args);
+}
+
 export async function settle(): Promise<void> {
   for (let round = 0; round < 50; round += 1) await Promise.resolve();
 }
