@@ -5,8 +5,8 @@
  * emulated cloud over the gateway emulator, answering `{success: true, result}` as the SDK does.
  * Every call is recorded by name, never by its arguments.
  */
-import { EmulatedCaller } from '../../cloud/emulated-cloud/emulated-cloud';
-import { CloudHarness } from '../../cloud/tests/support';
+import { EmulatedCaller } from '../emulated-cloud/emulated-cloud';
+import { CloudHarness } from './support';
 
 export interface FakeServerlessClient {
   init(): Promise<{ success: boolean }>;

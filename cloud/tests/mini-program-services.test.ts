@@ -1,15 +1,15 @@
 /**
- * services/serverless.ts through platform/cloud-function.ts, against the real cloud functions in
+ * The mini-program's services/serverless.ts through platform/cloud-function.ts, against the real cloud functions in
  * the emulated cloud over the gateway emulator: the answers the pages get are the HTTP API's
  * shapes, the functions' refusals are ApiErrors with the same codes, and a call that gets no
  * usable answer fails with the client codes my.request's failures have.
  */
 import { CERTIFY_ID_LIFETIME_MS } from '../../utils/api-contract';
 import { consentNoticeFor } from '../../utils/consent-notice';
-import { ALICE, CloudHarness, startCloudHarness, TEST_CONSENT_VERSION, TEST_ENV } from '../../cloud/tests/support';
-import { makeCertNo, TEST_NAMES } from '../support/identities';
-import { loadFresh, MiniEnv, setupAlipayEnv } from '../support/mini-env';
-import { createServerlessClient, FakeServerlessClient } from '../support/serverless-client';
+import { makeCertNo, TEST_NAMES } from '../../tests/support/identities';
+import { loadFresh, MiniEnv, setupAlipayEnv } from '../../tests/support/mini-env';
+import { createServerlessClient, FakeServerlessClient } from './serverless-client';
+import { ALICE, CloudHarness, startCloudHarness, TEST_CONSENT_VERSION, TEST_ENV } from './support';
 
 type ServerlessModule = typeof import('../../services/serverless');
 
