@@ -36,7 +36,8 @@ function readClient(): CloudFunctionClient {
   const app = getApp() as { mpserverless?: unknown } | undefined;
   const client = app ? app.mpserverless : undefined;
   if (!isClient(client)) {
-    throw new ApiError('NETWORK_ERROR', { message: 'No Serverless client: put the MPServerless instance on App() as mpserverless (docs/serverless.md)' });
+    // A build set to 'serverless' without the App's client (docs/serverless.md, step 6).
+    throw new ApiError('NETWORK_ERROR', { message: 'no App().mpserverless' });
   }
   return client;
 }
@@ -58,7 +59,7 @@ export function authorizeCloudUser(): Promise<void> {
   if (!authorized) {
     authorized = client.init().then(undefined, (cause: unknown) => {
       authorized = null;
-      throw new ApiError('AUTH_CODE_UNAVAILABLE', { message: 'The Serverless space could not authorize the Alipay user', cause });
+      throw new ApiError('AUTH_CODE_UNAVAILABLE', { cause });
     });
   }
   return authorized.then(() => undefined);
@@ -92,7 +93,7 @@ export function invokeCloudFunction(name: string, args: object): Promise<unknown
     .then(() =>
       withTimeout(
         readClient().function.invoke(name, args).then(undefined, (cause: unknown) => {
-          throw new ApiError('NETWORK_ERROR', { message: `Cloud function ${name} could not be called`, cause });
+          throw new ApiError('NETWORK_ERROR', { cause });
         }),
         REQUEST_TIMEOUT_MS,
       ),
@@ -100,7 +101,7 @@ export function invokeCloudFunction(name: string, args: object): Promise<unknown
     .then((answer) => {
       const call = answer as { success?: unknown; result?: unknown } | null;
       if (call === null || typeof call !== 'object' || call.success !== true) {
-        throw new ApiError('NETWORK_ERROR', { message: `Cloud function ${name} did not run` });
+        throw new ApiError('NETWORK_ERROR');
       }
       return call.result;
     });

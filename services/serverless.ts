@@ -15,7 +15,15 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  */
-import { CertifyUrlResponse, ConsentNoticeResponse, CreateVerificationRequest, CreateVerificationResponse, VerificationView } from '../utils/api-contract';
+import {
+  CertifyUrlResponse,
+  ClientConfig,
+  ConsentNoticeResponse,
+  CreateVerificationRequest,
+  CreateVerificationResponse,
+  MinorPolicy,
+  VerificationView,
+} from '../utils/api-contract';
 import { ApiError, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
 import { Branding, ConsentLanguage, consentNoticeFor } from '../utils/consent-notice';
 import { ErrorCode } from '../utils/error-codes';
@@ -67,6 +75,14 @@ export function getVerification(verificationId: string): Promise<VerificationVie
  */
 export function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
   return call(START_FUNCTION, { verificationId }, isCreateVerificationResponse);
+}
+
+/**
+ * The client config the merchant backend would serve, from the configured branding and minors
+ * policy. The H5-only fields (mode, appId, oauthAuthorizeUrl) are empty: the mini-program never reads them.
+ */
+export function clientConfigOf(config: { branding: Branding; minorPolicy: MinorPolicy }): ClientConfig {
+  return { mode: 'alipay', appId: '', oauthAuthorizeUrl: '', branding: config.branding, minorPolicy: config.minorPolicy };
 }
 
 /** The notice the functions accept consent to: the one built from the configured branding. */
