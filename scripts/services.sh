@@ -16,7 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DIR="$ROOT/.services"
-PGDATA="$DIR/postgres"
 LOCK="$DIR/lock"
 ENV_FILE="$DIR/env"
 DATABASE=verify
@@ -41,7 +40,8 @@ pg_bin() {
 as_owner() {
   if [ "$(id -u)" = "0" ]; then
     id postgres >/dev/null 2>&1 || fail "running as root needs the unprivileged 'postgres' user (Debian's postgresql package creates it)"
-    runuser -u postgres -- "$@"
+    # From /, which that user can always enter (the checkout may be private to root).
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
@@ -56,6 +56,19 @@ kept_port() {
   if [ ! -s "$1" ]; then free_port >"$1"; fi
   cat "$1"
 }
+
+# Where the cluster lives: in .services/, unless the unprivileged user cannot reach it (a
+# checkout under a private home directory), then in a folder of the temp dir named after it.
+pg_home() {
+  if [ "$(id -u)" = "0" ] && ! runuser -u postgres -- test -x "$DIR" 2>/dev/null; then
+    echo "${TMPDIR:-/tmp}/verify-services-$(printf %s "$ROOT" | sha256sum | cut -c1-12)"
+  else
+    echo "$DIR"
+  fi
+}
+PGHOME=$(pg_home)
+PGDATA="$PGHOME/postgres"
+PGLOG="$PGHOME/postgres.log"
 
 pg_running() {
   [ -f "$PGDATA/PG_VERSION" ] && as_owner "$(pg_bin pg_ctl)" -D "$PGDATA" status >/dev/null 2>&1
@@ -77,10 +90,10 @@ start_postgres() {
       fail "initdb failed: see $DIR/initdb.log"
   fi
   if ! pg_running; then
-    [ "$(id -u)" = "0" ] && touch "$DIR/postgres.log" && chown postgres: "$DIR/postgres.log"
-    as_owner "$(pg_bin pg_ctl)" -D "$PGDATA" -l "$DIR/postgres.log" -w -t 60 \
+    [ "$(id -u)" = "0" ] && touch "$PGLOG" && chown postgres: "$PGLOG"
+    as_owner "$(pg_bin pg_ctl)" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $PGDATA -c max_connections=200" start >/dev/null 9>&- ||
-      fail "PostgreSQL did not start: see $DIR/postgres.log"
+      fail "PostgreSQL did not start: see $PGLOG"
   fi
   if ! as_owner "$(pg_bin psql)" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "select 1 from pg_database where datname = '$DATABASE'" | grep -q 1; then
     as_owner "$(pg_bin psql)" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database $DATABASE" >/dev/null
