@@ -8,6 +8,7 @@
  *   initialize and 30 identical answers;
  * - the per-ID limit holds across instances: limit + 1 requests spread over three → one 429;
  * - a verification created on A, its outcome set, polled on B → PASSED;
+ * - concurrent polls spread over the three → one query to Alipay;
  * - Redis killed during the run → answers continue under the reduced local limits, no 5xx;
  * - one instance killed with SIGKILL during 20 s of load → every acknowledged 201 is stored,
  *   and every paid call has its write-ahead attempt.
@@ -244,6 +245,18 @@ it('settles on B a verification created on A whose person passed', async () => {
   expect(polled).toMatchObject({ status: 200, body: { status: 'PASSED' } });
   const onC = await call(bases[2], 'GET', `/api/verifications/${created.body.verificationId as string}`, { token });
   expect(onC.body.status).toBe('PASSED');
+});
+
+it('shares one query among concurrent polls spread over the three instances (single flight and cache across processes)', async () => {
+  const token = await login(bases[0]);
+  const created = await call(bases[0], 'POST', '/api/verifications', { token, body: person(450) });
+  expect(created.status).toBe(201);
+  const before = await queryCalls();
+  const polls = await Promise.all(
+    Array.from({ length: 12 }, (_, index) => call(bases[index % INSTANCES], 'GET', `/api/verifications/${created.body.verificationId as string}`, { token })),
+  );
+  expect(polls.map((poll) => poll.body.status)).toEqual(polls.map(() => 'PENDING'));
+  expect((await queryCalls()) - before).toBe(1);
 });
 
 /** rate_limit_fallback_total summed over the instances still running. */
