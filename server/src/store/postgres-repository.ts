@@ -132,7 +132,9 @@ export async function openPostgresRepository(options: PostgresOptions): Promise<
   } catch (error) {
     await db.destroy();
     if (error instanceof StoreError) throw error;
-    throw new StoreError('DATABASE_UNREACHABLE', 'Could not read the schema version of the PostgreSQL database at DATABASE_URL', { cause: error });
+    // The driver's message names the host or the refusal (never the password): the operator's first clue.
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    throw new StoreError('DATABASE_UNREACHABLE', `Could not read the schema version of the PostgreSQL database at DATABASE_URL${reason}`, { cause: error });
   }
 
   async function rows<Row>(text: string, values: unknown[] = []): Promise<Row[]> {

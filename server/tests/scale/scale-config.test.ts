@@ -8,6 +8,8 @@ import { Writable } from 'node:stream';
 import { buildApp } from '../../src/app';
 import { ConfigError, parseConfig } from '../../src/config';
 import { migrate } from '../../scripts/migrate';
+import { openPostgresRepository } from '../../src/store/postgres-repository';
+import { freePort } from '../support/node-processes';
 import { createTestDatabase, TestDatabase } from '../support/services';
 
 const REPO_ROOT = '/nonexistent-repo-root';
@@ -85,5 +87,18 @@ describe('an unmigrated PostgreSQL database', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('an unreachable PostgreSQL', () => {
+  it('is refused at start with DATABASE_UNREACHABLE, naming the refusal and never the password', async () => {
+    const url = `postgres://verify:hunter2@127.0.0.1:${await freePort()}/verify`;
+    const refusal = await openPostgresRepository({ url }).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; message: string },
+    );
+    expect(refusal?.code).toBe('DATABASE_UNREACHABLE');
+    expect(refusal?.message).toContain('ECONNREFUSED');
+    expect(refusal?.message).not.toContain('hunter2');
   });
 });
