@@ -133,7 +133,9 @@ export async function openPostgresRepository(options: PostgresOptions): Promise<
     await db.destroy();
     if (error instanceof StoreError) throw error;
     // The driver's message names the host or the refusal (never the password): the operator's first clue.
-    const reason = error instanceof Error ? `: ${error.message}` : '';
+    // Duck-typed: the socket's errors may come from another realm (jest), failing instanceof.
+    const message = (error as { message?: unknown } | null)?.message;
+    const reason = typeof message === 'string' && message !== '' ? `: ${message}` : '';
     throw new StoreError('DATABASE_UNREACHABLE', `Could not read the schema version of the PostgreSQL database at DATABASE_URL${reason}`, { cause: error });
   }
 
