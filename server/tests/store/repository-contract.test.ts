@@ -30,6 +30,8 @@ interface Engine {
   raw(text: string): Promise<void>;
   /** The driver's code for a unique violation. */
   uniqueViolation: string;
+  /** The driver's code for a write a trigger refused. */
+  triggerRefusal: string;
 }
 
 function sqliteEngine(): Engine {
@@ -46,12 +48,14 @@ function sqliteEngine(): Engine {
     async raw(text) {
       const database = new Database(file);
       try {
-        database.prepare(text).run();
+        // A statement that matched no row would prove nothing about the triggers.
+        if (database.prepare(text).run().changes === 0) throw new Error(`raw statement matched no row in ${file}`);
       } finally {
         database.close();
       }
     },
     uniqueViolation: 'SQLITE_CONSTRAINT_UNIQUE',
+    triggerRefusal: 'SQLITE_CONSTRAINT_TRIGGER',
   };
 }
 
@@ -81,6 +85,8 @@ function postgresEngine(): Engine {
       await rawQuery(url(), text);
     },
     uniqueViolation: '23505',
+    // check_violation, raised by the plpgsql trigger functions (schema.ts).
+    triggerRefusal: '23514',
   };
 }
 
@@ -282,7 +288,11 @@ describe.each([sqliteEngine(), postgresEngine()])('the repository contract on $n
       expect(await repository.failAttempt('b1', 'UPSTREAM_TIMEOUT', 1100)).toBe(false);
       expect(await repository.findAttempt('b1')).toMatchObject({ state: 'INITIALIZED', errorCode: null });
       expect(await repository.findVerification('b1')).toMatchObject({ status: 'PENDING' });
-      await expect(engine.raw("update initialize_attempts set state = 'FAILED' where id = 'b1'")).rejects.toThrow('a settled attempt never moves');
+      // toMatchObject, not toThrow: the native addon's errors may come from another realm (jest), failing instanceof.
+      await expect(engine.raw("update initialize_attempts set state = 'FAILED' where id = 'b1'")).rejects.toMatchObject({
+        code: engine.triggerRefusal,
+        message: expect.stringContaining('a settled attempt never moves'),
+      });
     });
 
     it('stores a paid-for verification even when its idempotency key was taken meanwhile', async () => {
@@ -314,7 +324,10 @@ describe.each([sqliteEngine(), postgresEngine()])('the repository contract on $n
         { status: 'PASSED', at: 1500 },
       ]);
       expect(await repository.findWebhookEvent('msg_e1')).toMatchObject({ state: 'PENDING', nextAttemptAt: 1500, verificationId: 'e1', attempts: 0 });
-      await expect(engine.raw("update verifications set status = 'EXPIRED' where id = 'e1'")).rejects.toThrow('a terminal status never moves');
+      await expect(engine.raw("update verifications set status = 'EXPIRED' where id = 'e1'")).rejects.toMatchObject({
+        code: engine.triggerRefusal,
+        message: expect.stringContaining('a terminal status never moves'),
+      });
       expect(await repository.findVerification('e1')).toMatchObject({ status: 'PASSED' });
     });
 
