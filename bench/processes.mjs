@@ -4,7 +4,7 @@
 // which only the process itself can call; /proc/<pid>/stat utime+stime is the same
 // counter (all threads, user + system) read from outside, at clock-tick resolution.
 import { spawn, execFileSync } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -106,6 +106,19 @@ export function readProcessCpuMs(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / clockTicksPerSecond;
+}
+
+/** The process and its children (WORKERS > 1: node:cluster's workers), from /proc. */
+export function readProcessTree(pid) {
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+  return [pid, ...children];
+}
+
+/** CPU time of the process and its children so far, in ms (a cluster's primary and workers together). */
+export function readTreeCpuMs(pid) {
+  return readProcessTree(pid).reduce((total, member) => total + readProcessCpuMs(member), 0);
 }
 
 /** Peak resident set size since the process started (VmHWM), in bytes. */

@@ -10,7 +10,13 @@
 // BENCH_LATENCY_MS (default 100), BENCH_LATENCY_CLIENTS (default 200), BENCH_SESSIONS
 // (default 256), BENCH_CPU_PROF=1 (write a V8 CPU profile of the server to
 // artifacts/bench/), BENCH_KEEP_DATA=1 (keep the temporary DATA_DIR and logs).
-import { randomUUID } from 'node:crypto';
+//
+// Store and processes (issue 11): `npm run bench -- --store postgres` runs the server on a
+// fresh, migrated database of the local PostgreSQL with REDIS_URL on the local Redis (both
+// from scripts/services.sh), as a scale-out deployment runs; `--workers N` starts it with
+// WORKERS=N (PostgreSQL only). Server CPU is then the primary's and its workers' together.
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +25,7 @@ import { measureCryptoBaseline } from './crypto-baseline.mjs';
 import { createIdentitySequence, loadTestIdentities } from './identities.mjs';
 import { readServerKeySizes } from './key-sizes.mjs';
 import { driveLoad } from './load-driver.mjs';
-import { findFreePort, readPeakRssBytes, readProcessCpuMs, readProductionNodeFlags, startNodeProcess, stopNodeProcess } from './processes.mjs';
+import { findFreePort, readPeakRssBytes, readProcessCpuMs, readProcessTree, readProductionNodeFlags, readTreeCpuMs, startNodeProcess, stopNodeProcess } from './processes.mjs';
 import { describeGatewayOverlap, evaluateTargets, renderCryptoTable, renderPhaseTable, renderTargetTable, summarize } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +38,22 @@ function readSetting(name, fallback) {
   return value;
 }
 
+/** `--store sqlite|postgres` and `--workers N` from the command line. */
+function readArguments(argv) {
+  const options = { store: 'sqlite', workers: 1 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const [flag, inline] = argv[index].split('=', 2);
+    const value = inline ?? argv[(index += 1)];
+    if (flag === '--store' && (value === 'sqlite' || value === 'postgres')) options.store = value;
+    else if (flag === '--workers' && /^[1-9]\d*$/.test(value ?? '')) options.workers = Number(value);
+    else throw new RangeError(`usage: npm run bench -- [--store sqlite|postgres] [--workers N]; got ${argv.join(' ')}`);
+  }
+  if (options.workers > 1 && options.store !== 'postgres') throw new RangeError('--workers N > 1 needs --store postgres (as WORKERS needs DATABASE_URL)');
+  return options;
+}
+
 const settings = {
+  ...readArguments(process.argv.slice(2)),
   phaseSeconds: readSetting('BENCH_DURATION_S', 10),
   rampStepSeconds: readSetting('BENCH_RAMP_STEP_S', 3),
   cryptoSeconds: readSetting('BENCH_CRYPTO_S', 2),
@@ -59,6 +80,21 @@ const RAISED_RATE_LIMITS = {
   RATE_LIMIT_PER_CERT_NO: '1000000000',
   RATE_LIMIT_PER_IP_PER_MINUTE: '0',
 };
+
+/**
+ * A fresh database on the local PostgreSQL, migrated by `npm run migrate`, and the local Redis
+ * (scripts/services.sh starts both if needed).
+ */
+function prepareScaleOutStores() {
+  const output = execFileSync(join(root, 'scripts/services.sh'), ['start'], { encoding: 'utf8' });
+  const urls = Object.fromEntries(output.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const name = `bench_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = new URL(urls.DATABASE_URL);
+  execFileSync('psql', [urls.DATABASE_URL, '-qc', `create database ${name}`]);
+  databaseUrl.pathname = `/${name}`;
+  execFileSync('npm', ['run', '--silent', 'migrate'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl.href }, stdio: 'ignore' });
+  return { DATABASE_URL: databaseUrl.href, REDIS_URL: urls.REDIS_URL };
+}
 
 /**
  * Starts the emulator, then the backend. Each process is pushed to `running` as soon as it
@@ -92,6 +128,8 @@ async function startStack(dataDir, running) {
       LOG_LEVEL: 'info',
       EMULATOR_URL: emulatorUrl,
       ...RAISED_RATE_LIMITS,
+      ...(settings.store === 'postgres' ? prepareScaleOutStores() : {}),
+      WORKERS: String(settings.workers),
     },
     logPath: join(dataDir, 'server.log'),
     readyUrl: new URL('/api/client-config', serverUrl).href,
@@ -171,6 +209,11 @@ function createRequestFactory(tokens, nextIdentity, consentVersion) {
   };
 }
 
+/** Peak RSS of the server: of its process, or its workers' summed (the primary only forks). */
+function readServerPeakRss(pid) {
+  return readProcessTree(pid).reduce((total, member) => total + readPeakRssBytes(member), 0);
+}
+
 /** Runs one phase and charges the server's and the emulator's CPU over it to its flows. */
 async function measurePhase(name, stack, crypto, load) {
   let serverCpuBefore;
@@ -181,14 +224,14 @@ async function measurePhase(name, stack, crypto, load) {
     isSuccess: isCreatedVerification,
     socketOpeningPath: SOCKET_OPENING_PATH,
     onClockStart: () => {
-      serverCpuBefore = readProcessCpuMs(stack.server.pid);
+      serverCpuBefore = readTreeCpuMs(stack.server.pid);
       emulatorCpuBefore = readProcessCpuMs(stack.emulator.pid);
       benchCpuBefore = process.cpuUsage();
     },
     ...load,
   });
   const benchCpu = process.cpuUsage(benchCpuBefore);
-  const serverCpuMs = readProcessCpuMs(stack.server.pid) - serverCpuBefore;
+  const serverCpuMs = readTreeCpuMs(stack.server.pid) - serverCpuBefore;
   const emulatorCpuMs = readProcessCpuMs(stack.emulator.pid) - emulatorCpuBefore;
   const serverCpuMsPerFlow = serverCpuMs / result.flows;
   const phase = {
@@ -199,7 +242,7 @@ async function measurePhase(name, stack, crypto, load) {
     cpuRatio: serverCpuMsPerFlow / (crypto.usPerFlow / 1000),
     emulatorCpuMsPerFlow: emulatorCpuMs / result.flows,
     loadDriverCpuMsPerFlow: (benchCpu.user + benchCpu.system) / 1000 / result.flows,
-    serverPeakRssBytes: readPeakRssBytes(stack.server.pid),
+    serverPeakRssBytes: readServerPeakRss(stack.server.pid),
   };
   const failures = phase.failures > 0 ? `, failures ${JSON.stringify(phase.failureCodes)}` : '';
   log(
@@ -318,7 +361,7 @@ async function main() {
     await setEmulatorLatency(stack.emulatorUrl, 0);
     const latencyScenario = { ...latencyPhase, emulatorLatencyMs: settings.emulatorLatencyMs };
 
-    const peakRssBytes = readPeakRssBytes(stack.server.pid);
+    const peakRssBytes = readServerPeakRss(stack.server.pid);
     const allPhases = [...steps, halfLoad, fullLoad, latencyPhase];
     const targets = evaluateTargets({ crypto, halfLoad, fullLoad, latencyScenario, allPhases, peakRssBytes });
     const gatewayOverlap = describeGatewayOverlap({ saturation, latencyScenario });

@@ -1,6 +1,6 @@
 /**
  * `npm run keys -- create|list|revoke`: API keys of the merchant API, in the store under
- * DATA_DIR (the server may be running: SQLite lets both write).
+ * DATA_DIR, or in PostgreSQL when DATABASE_URL is set (the server may be running: both stores let both write).
  *
  *   npm run keys -- create --name "back office" [--scope verifications:read] [--scope webhooks:read] ...
  *   npm run keys -- list
@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { resolveDataDir } from '../src/config';
 import { API_KEY_SCOPES, createApiKey, DEFAULT_API_KEY_SCOPES } from '../src/services/api-keys';
 import { Repository } from '../src/store/repository';
+import { openPostgresRepository } from '../src/store/postgres-repository';
 import { openSqliteRepository } from '../src/store/sqlite-repository';
 
 const USAGE = `Usage:
@@ -101,7 +102,11 @@ async function main(): Promise<void> {
   // Built into server/dist/keys.js: the repository root is two levels up, as for the server.
   const dataDir = resolveDataDir(process.env, resolve(__dirname, '..', '..'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const repository = await openSqliteRepository(join(dataDir, 'verifications.sqlite'));
+  // The store the server uses: PostgreSQL when DATABASE_URL is set (scale-config.ts).
+  const databaseUrl = process.env.DATABASE_URL;
+  const repository = databaseUrl
+    ? await openPostgresRepository({ url: databaseUrl, poolSize: 1 })
+    : await openSqliteRepository(join(dataDir, 'verifications.sqlite'));
   try {
     process.exitCode = await runKeysCommand(process.argv.slice(2), {
       repository,

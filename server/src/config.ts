@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { MinorPolicy } from '../../utils/api-contract';
 import { Branding, DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 import { AlipayCredentials, KeyType } from './alipay/alipay-client';
+import { readScaleConfig, ScaleConfig } from './scale-config';
 import { DEFAULT_RECONCILE_SCHEDULE, parseReconcileSchedule } from './workers/reconcile-schedule';
 
 export type { MinorPolicy };
@@ -129,6 +130,8 @@ export interface ServerConfig {
   reconcileScheduleMs: number[];
   /** WEBHOOK_URL and WEBHOOK_SECRET: where signed events go. Unset: no events are written or sent. */
   webhook?: WebhookConfig;
+  /** DATABASE_URL, REDIS_URL, WORKERS and their knobs (scale-config.ts). Unset: the embedded default. */
+  scale: ScaleConfig;
   alipay: AlipayModeConfig | EmulatorModeConfig;
 }
 
@@ -728,6 +731,7 @@ export function parseConfig(env: Env, repoRoot: string): ServerConfig {
     metricsToken: readMetricsToken(env, problems),
     reconcileScheduleMs: readReconcileSchedule(env, problems),
     webhook: readWebhook(env, problems),
+    scale: readScaleConfig(env, problems),
     alipay,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { buildApp } from './app';
 import { AlipayModeConfig, ConfigError, ServerConfig } from './config';
 import { exitGracefully } from './plugins/graceful-close';
+import { isFirstProcess, superviseWorkers } from './scale/cluster';
 import { prepareStartUp } from './start-up';
+import { StoreError } from './store/store-error';
 
 /** The banner's mode line: app, gateway host and proxy host (never the proxy's URL, which may carry credentials). */
 function describeAlipayMode(alipay: AlipayModeConfig): string {
@@ -24,10 +26,13 @@ function describeMetrics(config: ServerConfig): string {
 
 async function main(): Promise<void> {
   const { config, emulatorFaults, emulatorSettings } = prepareStartUp(process.env, resolve(__dirname, '..', '..'));
+  // WORKERS > 1: this process only forks and supervises the workers that run the code below.
+  if (superviseWorkers(config.scale.workers, (line) => process.stdout.write(`${line}\n`))) return;
   const app = await buildApp({ config, emulatorFaults, emulatorSettings });
   exitGracefully(app);
 
   await app.listen({ port: config.port, host: config.host });
+  if (!isFirstProcess()) return;
   const mode = config.alipay.mode === 'alipay' ? describeAlipayMode(config.alipay) : `emulator (${config.alipay.emulatorUrl ?? `${config.publicUrl}/emulator`})`;
   process.stdout.write(
     [
@@ -42,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof ConfigError || error instanceof StoreError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });

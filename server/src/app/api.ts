@@ -9,7 +9,9 @@ import { ServerConfig } from '../config';
 import { ensureIdHmacPepper } from '../emulator/keys';
 import { rateLimited } from '../errors';
 import { RateLimiter } from '../plugins/rate-limiter';
+import { Limiter } from '../scale/limiter';
 import { metaRoutes } from '../routes/meta';
+import { createSharedState } from '../scale/shared-state';
 import { sessionRoutes } from '../routes/sessions';
 import { verificationRoutes } from '../routes/verifications';
 import { SessionService } from '../services/session-service';
@@ -39,13 +41,21 @@ export const api = fp<ApiOptions>(
     const { repository, alipay, clock } = app;
     const sessions = new SessionService({ repository, alipay, clock, ttlSeconds: config.sessionTtlSeconds });
     const auditLog = app.log.child({ audit: true });
+    // REDIS_URL: limits, query single flight and query cache shared by every process; else in this one.
+    const { redisUrl, redisDownLimitDivisor } = config.scale;
+    const shared = redisUrl
+      ? createSharedState({ redisUrl, downLimitDivisor: redisDownLimitDivisor, log: app.log.child({ component: 'redis' }), fallbacks: app.metrics.rateLimitFallbacks })
+      : undefined;
+    if (shared) app.addHook('onClose', async () => shared.close());
+    const limiter: Limiter = shared?.limiter ?? new RateLimiter(clock);
     const verifications = new VerificationService({
       repository,
       alipay,
       clock,
       sleep: app.sleep,
       random: app.random,
-      rateLimiter: new RateLimiter(clock),
+      rateLimiter: limiter,
+      claimQuery: shared?.claimQuery,
       rateLimits: config.rateLimits,
       pepper: config.idHmacPepper ?? ensureIdHmacPepper(config.dataDir),
       bizCodeAllowlist: config.bizCodeAllowlist,
@@ -67,7 +77,7 @@ export const api = fp<ApiOptions>(
     app.decorate('verifications', verifications);
 
     await app.register(metaRoutes, { clientConfig: app.clientConfig });
-    const ipLimiter = new RateLimiter(clock);
+    const ipLimiter: Limiter = shared?.limiter ?? new RateLimiter(clock);
     await app.register(async (scope) => {
       // Answers carry bearer tokens and personal status: no cache may keep them.
       scope.addHook('onSend', async (_request, reply) => {
@@ -79,7 +89,7 @@ export const api = fp<ApiOptions>(
       if (config.rateLimits.perIpPerMinute > 0) {
         scope.addHook('onRequest', async (request) => {
           if (!request.routeOptions.config.rateLimitByIp) return;
-          const retryAfter = ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);
+          const retryAfter = await ipLimiter.consume([{ key: `ip:${request.ip}`, limit: config.rateLimits.perIpPerMinute, windowMs: 60_000 }]);
           if (retryAfter !== undefined) throw rateLimited(retryAfter);
         });
       }

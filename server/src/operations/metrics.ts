@@ -60,6 +60,11 @@ export interface Metrics {
   /** `webhook_deliveries_total{result}`: delivery attempts by WebhookDeliveryResult. Fed by the webhook worker. */
   readonly webhookDeliveries: Counter<'result'>;
   /**
+   * `rate_limit_fallback_total`: requests whose limits were counted by this process alone at
+   * the reduced REDIS_DOWN_LIMIT_DIVISOR limits, because Redis (REDIS_URL) failed. Fed by scale/shared-state.ts.
+   */
+  readonly rateLimitFallbacks: Counter;
+  /**
    * `initialize_attempts{state}`: the stored write-ahead attempts by state, read from the store at
    * each scrape. Beside `alipay_initialize_calls_total` (counted at the gateway, independently)
    * it shows that every paid call was written down first.
@@ -141,6 +146,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'webhook_deliveries_total',
       help: 'Webhook delivery attempts, by result (delivered, failed, dead)',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    rateLimitFallbacks: new Counter({
+      name: 'rate_limit_fallback_total',
+      help: 'Requests limited by this process alone at the reduced limits because Redis could not be reached',
       registers,
     }),
     initializeAttempts,

@@ -1,10 +1,11 @@
 /**
  * In-process fixed-window counters for the per-user, per-ID-number and per-IP limits. Each
  * initialize costs the merchant money and an open endpoint is a name/ID oracle, so these
- * sit in front of every Alipay call. One process only: behind several instances, put the
- * counters in a shared store (docs/server-api.md, "Limits", says so).
+ * sit in front of every Alipay call. One process only: with REDIS_URL the counters are shared
+ * by every process instead (scale/redis-rate-limiter.ts).
  */
 import { Clock } from '../clock';
+import type { Limiter } from '../scale/limiter';
 
 interface Window {
   count: number;
@@ -21,7 +22,7 @@ export interface LimitRule {
 const PRUNE_EVERY = 1000;
 
 /** Fixed-window counters keyed by rule, on the injected clock. */
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   private readonly windows = new Map<string, Window>();
   private hitsSincePrune = 0;
 

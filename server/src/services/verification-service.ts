@@ -25,7 +25,7 @@ import { UpstreamError } from '../alipay/upstream-error';
 import { Clock, RandomSource, Sleeper } from '../clock';
 import { MinorPolicy, RateLimitConfig } from '../config';
 import { ApiError, notFound, rateLimited } from '../errors';
-import { RateLimiter } from '../plugins/rate-limiter';
+import { Limiter } from '../scale/limiter';
 import { InitializeAttempt, Repository, VerificationRecord } from '../store/repository';
 import { verificationEvent } from '../webhooks/events';
 import { DEFAULT_RECONCILE_SCHEDULE, nextCheckAt, parseReconcileSchedule } from '../workers/reconcile-schedule';
@@ -47,7 +47,8 @@ export interface VerificationServiceDeps {
   clock: Clock;
   sleep: Sleeper;
   random: RandomSource;
-  rateLimiter: RateLimiter;
+  /** In process, or shared through Redis (REDIS_URL). */
+  rateLimiter: Limiter;
   rateLimits: RateLimitConfig;
   /** Secret for HMAC-SHA256 of ID numbers and idempotent bodies. */
   pepper: string;
@@ -75,7 +76,25 @@ export interface VerificationServiceDeps {
    * between the paid call and its answer (a live one ends within ALIPAY_TIMEOUT_MS). Default 60 s.
    */
   interruptedAfterMs?: number;
+  /**
+   * Shared with the other processes (REDIS_URL): claims the query of one verification for
+   * `ms`, so that among all processes one asks Alipay and the rest answer from the store (the
+   * cross-process single flight and query cache). False when another process holds it.
+   * Without it, each process keeps its own.
+   */
+  claimQuery?: (verificationId: string, ms: number) => Promise<boolean>;
+  /**
+   * How long a request waits for another process's initialize under the same Idempotency-Key
+   * to settle, to answer as it did, before 409 IDEMPOTENCY_IN_PROGRESS. Default 10 s.
+   */
+  otherProcessWaitMs?: number;
 }
+
+/** See VerificationServiceDeps.otherProcessWaitMs. */
+export const DEFAULT_OTHER_PROCESS_WAIT_MS = 10_000;
+
+/** How often the store is read while another process's initialize is in flight. */
+const OTHER_PROCESS_POLL_MS = 50;
 
 /**
  * A request with the same Idempotency-Key and body that arrives this soon after the first one
@@ -247,9 +266,16 @@ export class VerificationService {
     const failure = this.recentFailures.get(flightKey);
     if (failure && failure.bodyHash === bodyHash && this.deps.clock() - failure.at < FAILURE_SHARED_FOR_MS) throw failure.error;
     const flight = (async () => {
-      const stored = await this.deps.repository.findIdempotency(userId, idempotencyKey);
-      if (stored) return this.replay(stored.bodyHash, bodyHash, stored.statusCode, stored.responseJson);
-      return this.start({ ...start, idempotency: { key: idempotencyKey, bodyHash } });
+      for (let round = 0; ; round += 1) {
+        const stored = await this.awaitOtherProcess(userId, idempotencyKey);
+        if (stored) return this.replay(stored.bodyHash, bodyHash, stored.statusCode, stored.responseJson);
+        try {
+          return await this.start({ ...start, idempotency: { key: idempotencyKey, bodyHash } });
+        } catch (error) {
+          // Another process wrote its attempt ahead between our look and ours: wait for it once.
+          if (round > 0 || !(error instanceof ApiError) || error.code !== 'IDEMPOTENCY_IN_PROGRESS') throw error;
+        }
+      }
     })();
     const entry = { bodyHash, flight };
     this.creating.set(flightKey, entry);
@@ -260,6 +286,24 @@ export class VerificationService {
       throw error;
     } finally {
       if (this.creating.get(flightKey) === entry) this.creating.delete(flightKey);
+    }
+  }
+
+  /**
+   * The stored answer for this key, once no other process has an initialize in flight for it
+   * (its attempt is INITIALIZING in the store): a duplicate that reached another instance is
+   * answered as the first request was, never paid for twice. Polls the store meanwhile.
+   * @returns the stored record, or undefined when there is none and nothing is in flight
+   * @throws ApiError IDEMPOTENCY_IN_PROGRESS when the other process takes longer than otherProcessWaitMs
+   */
+  private async awaitOtherProcess(userId: string, key: string) {
+    const polls = Math.ceil((this.deps.otherProcessWaitMs ?? DEFAULT_OTHER_PROCESS_WAIT_MS) / OTHER_PROCESS_POLL_MS);
+    for (let poll = 0; ; poll += 1) {
+      const stored = await this.deps.repository.findIdempotency(userId, key);
+      if (stored) return stored;
+      if (!(await this.deps.repository.findLiveAttempt(userId, key))) return undefined;
+      if (poll >= polls) throw idempotencyInProgress();
+      await this.deps.sleep(OTHER_PROCESS_POLL_MS);
     }
   }
 
@@ -370,7 +414,7 @@ export class VerificationService {
     const { deps } = this;
     const { userId, bizCode, identity, idempotency } = request;
     const windowMs = deps.rateLimits.windowSeconds * 1000;
-    const retryAfter = deps.rateLimiter.consume([
+    const retryAfter = await deps.rateLimiter.consume([
       { key: `user:${userId}`, limit: deps.rateLimits.perUser, windowMs },
       { key: `cert:${certNoHmac}`, limit: deps.rateLimits.perCertNo, windowMs },
     ]);
@@ -455,6 +499,13 @@ export class VerificationService {
       updatedAt: at,
     };
     if (!(await this.deps.repository.insertAttempt(attempt))) throw idempotencyInProgress();
+    // Another process may have answered this key between our look and our write-ahead (its
+    // attempt settled, so the unique index let ours in): then no call is made, and the caller
+    // replays its answer. Read after our attempt committed, so that answer cannot be missed.
+    if (idempotencyKey !== null && (await this.deps.repository.findIdempotency(userId, idempotencyKey))) {
+      await this.deps.repository.failAttempt(attempt.id, 'IDEMPOTENCY_REPLAYED', this.deps.clock());
+      throw idempotencyInProgress();
+    }
     return attempt;
   }
 
@@ -541,6 +592,10 @@ export class VerificationService {
     // Remembered before the call, so a failing Alipay is not asked again (with retries) by
     // every poll: within QUERY_CACHE_MS polls get the stored PENDING, which is still true.
     this.rememberQuery(record.id, deps.clock());
+    // Another process asked (or is asking) within QUERY_CACHE_MS: its answer is in the store, or soon will be.
+    if (deps.claimQuery && !(await deps.claimQuery(record.id, Math.max(1, deps.queryCacheMs)))) {
+      return (await deps.repository.findVerification(record.id)) ?? record;
+    }
     const result: CertifyQueryResult = await withRetries(
       { retries: deps.queryRetries, baseDelayMs: deps.retryBaseDelayMs, sleep: deps.sleep, random: deps.random },
       () => deps.alipay.queryCertify(record.certifyId),
