@@ -94,6 +94,10 @@ export const operations = fp<OperationsOptions>(
     app.addReadinessCheck('store', async () => {
       await repository.findSession(PROBE_TOKEN_HASH);
     });
+    app.addReadinessCheck('migrations', async () => {
+      const pending = await repository.pendingMigrations();
+      if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied, ${pending[0]} first`);
+    });
 
     app.get('/readyz', { schema: { summary: 'Readiness: the store answers and every worker is up', response: { 200: ReadyReply, 503: ReadyReply } } }, async (request, reply) => {
       const results: Record<string, CheckResult> = {};

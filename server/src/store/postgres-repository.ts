@@ -527,6 +527,10 @@ export async function openPostgresRepository(options: PostgresOptions): Promise<
       }));
     },
 
+    async pendingMigrations() {
+      return (await migratorOf(db).getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+    },
+
     async close() {
       await db.destroy();
     },

@@ -320,5 +320,10 @@ export interface Repository {
    * Verifications are kept: they are the merchant's record.
    */
   purgeExpired(now: number, idempotencyCutoff: number): Promise<{ sessions: number; idempotencyRecords: number }>;
+  /**
+   * The migrations the database's schema lacks, by name, oldest first: none once migrated.
+   * `GET /readyz` is not ready while there are any (say someone restored an old backup).
+   */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -507,6 +507,10 @@ export async function openSqliteRepository(filename: string): Promise<Repository
       }));
     },
 
+    async pendingMigrations() {
+      return (await migrator.getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+    },
+
     async close() {
       committer.flush();
       await db.destroy();

@@ -174,7 +174,7 @@ describe('GET /readyz', () => {
     harness = await startHarness();
     const ready = await inject(harness.app, { url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', migrations: 'ok' } });
     expect((await inject(harness.app, { url: '/healthz' })).statusCode).toBe(200);
   });
 
@@ -191,8 +191,22 @@ describe('GET /readyz', () => {
     broken = true;
     const answer = await inject(harness.app, { url: '/readyz' });
     expect(answer.statusCode).toBe(503);
-    expect(answer.json()).toEqual({ status: 'unavailable', checks: { store: 'failed' } });
+    expect(answer.json()).toEqual({ status: 'unavailable', checks: { store: 'failed', migrations: 'ok' } });
     expect((await inject(harness.app, { url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('answers 503 naming the migrations when the schema lacks one (an old backup restored under a running server)', async () => {
+    const repository = await openSqliteRepository(':memory:');
+    let restored = false;
+    const rolledBack: Repository = Object.assign(Object.create(repository) as Repository, {
+      pendingMigrations: async () => (restored ? ['0010_retention'] : repository.pendingMigrations()),
+    });
+    harness = await startHarness({ repository: rolledBack });
+    expect((await inject(harness.app, { url: '/readyz' })).statusCode).toBe(200);
+    restored = true;
+    const answer = await inject(harness.app, { url: '/readyz' });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toEqual({ status: 'unavailable', checks: { store: 'ok', migrations: 'failed' } });
   });
 
   it('runs the checks other pieces add', async () => {
@@ -202,7 +216,7 @@ describe('GET /readyz', () => {
     });
     const answer = await inject(harness.app, { url: '/readyz' });
     expect(answer.statusCode).toBe(503);
-    expect(answer.json()).toEqual({ status: 'unavailable', checks: { store: 'ok', 'webhook-worker': 'failed' } });
+    expect(answer.json()).toEqual({ status: 'unavailable', checks: { store: 'ok', migrations: 'ok', 'webhook-worker': 'failed' } });
   });
 });
 

@@ -146,6 +146,10 @@ describe.each([sqliteEngine(), postgresEngine()])('the repository contract on $n
     await repository.close();
   });
 
+  it('lacks no migration once open (what /readyz checks)', async () => {
+    expect(await repository.pendingMigrations()).toEqual([]);
+  });
+
   describe('sessions and verifications', () => {
     it('stores a session and finds it by its token hash', async () => {
       await repository.insertSession({ tokenHash: 'th', userId: 'uid:1', createdAt: 1_700_000_000_000, expiresAt: 1_700_000_900_000 });
