@@ -29,28 +29,19 @@ import { Branding, ConsentLanguage, consentNoticeFor } from '../utils/consent-no
 import { ErrorCode } from '../utils/error-codes';
 import { invokeCloudFunction } from '../platform/cloud-function';
 
-export const START_FUNCTION = 'identification-start';
-export const STATUS_FUNCTION = 'identification-status';
-
-/** A function's `{error: {code, message, retryAfterSeconds?}}` as an ApiError, else undefined. */
-function readFunctionError(answer: unknown): ApiError | undefined {
-  const error = answer !== null && typeof answer === 'object' ? (answer as { error?: unknown }).error : undefined;
-  if (error === null || typeof error !== 'object') return undefined;
-  const { code, message, retryAfterSeconds } = error as { code?: unknown; message?: unknown; retryAfterSeconds?: unknown };
-  if (typeof code !== 'string' || code === '') return new ApiError('BAD_RESPONSE');
-  return new ApiError(code as ErrorCode, {
-    message: typeof message === 'string' ? message : undefined,
-    retryAfterSeconds: typeof retryAfterSeconds === 'number' && retryAfterSeconds >= 0 ? retryAfterSeconds : undefined,
-  });
-}
-
-/** The function's answer when it passes `isValid`; its error as an ApiError; else BAD_RESPONSE. */
+/**
+ * Runs function `name`: its answer when it passes `isValid`; its `{error: {code, message,
+ * retryAfterSeconds?}}` as the ApiError the HTTP API's would be; else BAD_RESPONSE.
+ */
 function call<T>(name: string, args: object, isValid: (value: unknown) => value is T): Promise<T> {
   return invokeCloudFunction(name, args).then((answer) => {
-    const error = readFunctionError(answer);
-    if (error) throw error;
-    if (!isValid(answer)) throw new ApiError('BAD_RESPONSE');
-    return answer;
+    if (isValid(answer)) return answer;
+    const error = answer && typeof answer === 'object' ? (answer as { error?: { code?: unknown; message?: unknown; retryAfterSeconds?: unknown } }).error : undefined;
+    if (!error || typeof error.code !== 'string' || !error.code) throw new ApiError('BAD_RESPONSE');
+    throw new ApiError(error.code as ErrorCode, {
+      message: typeof error.message === 'string' ? error.message : undefined,
+      retryAfterSeconds: typeof error.retryAfterSeconds === 'number' ? error.retryAfterSeconds : undefined,
+    });
   });
 }
 
@@ -60,12 +51,12 @@ function call<T>(name: string, args: object, isValid: (value: unknown) => value 
  * start for the same person reuses the live verification instead of paying again.
  */
 export function createVerification(input: CreateVerificationRequest): Promise<CreateVerificationResponse> {
-  return call(START_FUNCTION, input, isCreateVerificationResponse);
+  return call('identification-start', input, isCreateVerificationResponse);
 }
 
 /** identification-status: the function's word on the outcome (query while PENDING). */
 export function getVerification(verificationId: string): Promise<VerificationView> {
-  return call(STATUS_FUNCTION, { verificationId }, isVerificationView);
+  return call('identification-status', { verificationId }, isVerificationView);
 }
 
 /**
@@ -74,7 +65,7 @@ export function getVerification(verificationId: string): Promise<VerificationVie
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  */
 export function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
-  return call(START_FUNCTION, { verificationId }, isCreateVerificationResponse);
+  return call('identification-start', { verificationId }, isCreateVerificationResponse);
 }
 
 /**
