@@ -1,3 +1,6 @@
+import { MinorPolicy } from '../utils/api-contract';
+import { Branding, DEVELOPMENT_BRANDING } from '../utils/consent-notice';
+
 /**
  * The mini-program's one configuration place. Change API_BASE_URL to point the app at
  * another backend (see docs/mini-program.md, "Point it at a backend").
@@ -13,6 +16,29 @@
  * @see https://opendocs.alipay.com/mini/api/owycmh (my.request: HTTPS and the domain whitelist)
  */
 export const API_BASE_URL = 'http://127.0.0.1:3000';
+
+/**
+ * Which backend the pages talk to, through services/ (the pages never know which):
+ * - 'merchant': the merchant backend's HTTP API at API_BASE_URL (server/, `npm start`);
+ * - 'serverless': the Serverless variant's cloud functions (cloud/functions/), called through
+ *   the Serverless client the App carries as `mpserverless` (platform/cloud-function.ts). See
+ *   docs/serverless.md, "Deploy the functions in Alipay's cloud".
+ */
+export type Backend = 'merchant' | 'serverless';
+
+export const BACKEND: Backend = 'merchant';
+
+/**
+ * Serverless only: what the merchant backend's `GET /api/client-config` says, kept here for want
+ * of a server: the branding the data notice is built from, and the minors policy. Both must be
+ * the ones in the functions' environment (MERCHANT_NAME, DATA_CONTROLLER, MERCHANT_CONTACT,
+ * RETENTION_DAYS, MINOR_POLICY), or the functions refuse the consent as CONSENT_OUTDATED. A logo
+ * must be an https URL: there is no server to serve a path.
+ */
+export const SERVERLESS_CLIENT_CONFIG: { branding: Branding; minorPolicy: MinorPolicy } = {
+  branding: DEVELOPMENT_BRANDING,
+  minorPolicy: 'guardian-consent',
+};
 
 /** How long one backend call may take before the user is told, in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 10000;

@@ -1,5 +1,7 @@
 /**
- * Typed client of the merchant backend (utils/api-contract.ts). Every call goes through
+ * Typed client of the merchant's backend (utils/api-contract.ts): its HTTP API, or with
+ * config/index.ts BACKEND = 'serverless' the cloud functions (services/serverless.ts), which
+ * answer the same shapes and codes, so the pages never know which. Every HTTP call goes through
  * platform/request.ts; answers pass the client policy's response guards (utils/client-policy.ts),
  * the same ones the H5 page uses, so a wrong backend fails here as BAD_RESPONSE instead of as an
  * undefined deep inside a page.
@@ -16,6 +18,8 @@ import {
 import { ApiError, isClientConfig, isConsentNoticeResponse, isCreateSessionResponse, isCreateVerificationResponse, isVerificationView } from '../utils/client-policy';
 import { ConsentLanguage } from '../utils/consent-notice';
 import { request } from '../platform/request';
+import { BACKEND, SERVERLESS_CLIENT_CONFIG } from '../config/index';
+import { clientConfigOf, consentNoticeOf, createVerification as startInCloud, getVerification as readInCloud, renewCertifyUrl as renewInCloud } from './serverless';
 
 /** The body when it passes `isValid`, else BAD_RESPONSE. */
 function checked<T>(body: unknown, isValid: (value: unknown) => value is T): T {
@@ -35,6 +39,7 @@ export function createSession(authCode: string): Promise<CreateSessionResponse> 
  * so the form never shows a notice that names nobody.
  */
 export function getClientConfig(): Promise<ClientConfig> {
+  if (BACKEND === 'serverless') return Promise.resolve(clientConfigOf(SERVERLESS_CLIENT_CONFIG));
   return request<unknown>({ method: 'GET', path: '/api/client-config', authenticated: false }).then((body) => checked(body, isClientConfig));
 }
 
@@ -46,6 +51,7 @@ export function getClientConfig(): Promise<ClientConfig> {
  * BAD_RESPONSE.
  */
 export function getConsentNotice(language: ConsentLanguage): Promise<ConsentNoticeResponse> {
+  if (BACKEND === 'serverless') return Promise.resolve(consentNoticeOf(language, SERVERLESS_CLIENT_CONFIG.branding));
   return request<unknown>({ method: 'GET', path: `/api/consent-notice?lang=${language}`, authenticated: false }).then((body) => checked(body, isConsentNoticeResponse));
 }
 
@@ -56,6 +62,7 @@ export function getConsentNotice(language: ConsentLanguage): Promise<ConsentNoti
  *   so a retry after a lost answer never pays for a second initialize
  */
 export function createVerification(input: CreateVerificationRequest, idempotencyKey: string): Promise<CreateVerificationResponse> {
+  if (BACKEND === 'serverless') return startInCloud(input);
   return request<unknown>({
     method: 'POST',
     path: '/api/verifications',
@@ -66,6 +73,7 @@ export function createVerification(input: CreateVerificationRequest, idempotency
 
 /** `GET /api/verifications/:verificationId`: the server's word on the outcome. */
 export function getVerification(verificationId: string): Promise<VerificationView> {
+  if (BACKEND === 'serverless') return readInCloud(verificationId);
   return request<unknown>({ method: 'GET', path: `/api/verifications/${encodeURIComponent(verificationId)}` }).then((body) => checked(body, isVerificationView));
 }
 
@@ -77,6 +85,7 @@ export function getVerification(verificationId: string): Promise<VerificationVie
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  */
 export function renewCertifyUrl(verificationId: string): Promise<CertifyUrlResponse> {
+  if (BACKEND === 'serverless') return renewInCloud(verificationId);
   return request<unknown>({
     method: 'POST',
     path: `/api/verifications/${encodeURIComponent(verificationId)}/certify-url`,

@@ -5,7 +5,9 @@
  *
  * @see https://opendocs.alipay.com/mini/api/openapi-authorize (my.getAuthCode)
  */
+import { BACKEND } from '../config/index';
 import { getAuthBaseCode } from '../platform/auth-code';
+import { authorizeCloudUser } from '../platform/cloud-function';
 import { SessionProvider } from '../platform/request';
 import { isSessionUsable } from '../utils/client-policy';
 import { createSession } from './merchant';
@@ -29,6 +31,8 @@ function performLogin(): Promise<string> {
  * 401 retry may overlap). Rejects with an ApiError; the token stays unset then.
  */
 export function logIn(): Promise<string> {
+  // Serverless: no token; the space authorizes the user, and the functions read the caller from it.
+  if (BACKEND === 'serverless') return authorizeCloudUser().then(() => '');
   if (!loginInFlight) {
     loginInFlight = performLogin().then(
       (fresh) => {
