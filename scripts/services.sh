@@ -18,6 +18,9 @@ ROOT=$(pwd)
 DIR="$ROOT/.services"
 LOCK="$DIR/lock"
 ENV_FILE="$DIR/env"
+# Before pg_home looks at it: on a fresh checkout a missing .services/ would send the cluster to
+# the temp dir on the first start and look for it in .services/ on the next.
+mkdir -p "$DIR"
 DATABASE=verify
 
 fail() {
