@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import { Clock, RandomSource } from '../clock';
 import { Repository, WebhookEventRecord } from '../store/repository';
+import { PassLoop } from '../workers/pass-loop';
 
 /** Retries stop this long after the event was written (or replayed): 3 days, as the spec suggests. */
 export const RETRY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
@@ -66,38 +67,32 @@ export type DeliveryPass = Record<DeliveryResult, number>;
 export class WebhookWorker {
   private readonly owner: string;
   private readonly signer: Webhook;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<DeliveryPass> | undefined;
+  private readonly loop: PassLoop<DeliveryPass>;
 
   /** @throws Error when the secret is not `whsec_` and base64 (config.ts checks it first) */
   constructor(private readonly options: WebhookWorkerOptions) {
     this.owner = options.owner ?? `webhooks:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.signer = new Webhook(options.target.secret);
+    this.loop = new PassLoop({
+      pass: () => this.pass(),
+      intervalMs: options.intervalMs,
+      onError: (error) => options.log.warn({ err: error }, 'webhook pass failed'),
+    });
   }
 
   /** Runs one pass now (one at a time: a call during a pass gets that pass). */
   runOnce(): Promise<DeliveryPass> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.loop.runOnce();
   }
 
+  /** Runs a pass at once, then every `intervalMs`. */
   start(): void {
-    if (this.timer) return;
-    const tick = (): void => {
-      this.runOnce().catch((error: unknown) => this.options.log.warn({ err: error }, 'webhook pass failed'));
-    };
-    this.timer = setInterval(tick, this.options.intervalMs ?? 1000);
-    this.timer.unref();
-    tick();
+    this.loop.start();
   }
 
   /** Stops the passes and waits for the one under way. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async pass(): Promise<DeliveryPass> {

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Clock, RandomSource } from '../clock';
 import { UpstreamError } from '../alipay/upstream-error';
 import { DueVerification, Repository, VerificationRecord } from '../store/repository';
+import { PassLoop } from './pass-loop';
 import { nextCheckAt } from './reconcile-schedule';
 
 /** How often a running reconciler settles interrupted initialize attempts (it also does at start). */
@@ -74,8 +75,7 @@ export interface ReconcilePass {
 /** Re-queries due PENDING verifications; `start()` runs passes until `stop()`. */
 export class Reconciler {
   private readonly owner: string;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReconcilePass> | undefined;
+  private readonly loop: PassLoop<ReconcilePass>;
   /** No batch is claimed before this (epoch ms): Alipay was unavailable. */
   private pausedUntil = 0;
   /** When interrupted attempts were last swept (epoch ms); the first pass sweeps. */
@@ -83,32 +83,26 @@ export class Reconciler {
 
   constructor(private readonly options: ReconcilerOptions) {
     this.owner = options.owner ?? `reconciler:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.loop = new PassLoop({
+      pass: () => this.pass(),
+      intervalMs: options.intervalMs,
+      onError: (error) => options.log.warn({ err: error }, 'reconciler pass failed'),
+    });
   }
 
   /** Runs one pass now (one at a time: a call during a pass gets that pass). */
   runOnce(): Promise<ReconcilePass> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.loop.runOnce();
   }
 
   /** Runs a pass at once (settling attempts a crash left), then every `intervalMs`. */
   start(): void {
-    if (this.timer) return;
-    const tick = (): void => {
-      this.runOnce().catch((error: unknown) => this.options.log.warn({ err: error }, 'reconciler pass failed'));
-    };
-    this.timer = setInterval(tick, this.options.intervalMs ?? 1000);
-    this.timer.unref();
-    tick();
+    this.loop.start();
   }
 
   /** Stops the passes and waits for the one under way. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async pass(): Promise<ReconcilePass> {
