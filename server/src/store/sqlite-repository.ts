@@ -107,10 +107,13 @@ function prepareWrites(database: Database.Database) {
        values (@id, @verification_id, @user_id, @type, @payload_json, @state, @attempts, @next_attempt_at,
         @retry_window_start, @last_error, @delivered_at, @created_at, @claimed_by, @lease_until)`,
     ),
+    // INDEXED BY: without statistics SQLite prefers webhook_events_by_state (state = ?), which
+    // reads every PENDING event, retries not due for hours included, and sorts them; the
+    // partial index on next_attempt_at reads only the due ones, in order, up to the limit.
     claimDueWebhookEvents: database.prepare<[string, number, number, number, number]>(
       `update webhook_events set claimed_by = ?, lease_until = ?
        where id in (
-         select id from webhook_events
+         select id from webhook_events indexed by webhook_events_due
          where state = 'PENDING' and next_attempt_at <= ? and (lease_until is null or lease_until <= ?)
          order by next_attempt_at limit ?)
        returning *`,
