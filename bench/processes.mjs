@@ -128,3 +128,53 @@ export function readPeakRssBytes(pid) {
   if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
+
+/**
+ * The whole machine's CPU counters so far, in clock ticks, from the first line of /proc/stat:
+ * busy is everything but idle and iowait (steal included: a core taken by the host is not ours).
+ */
+export function readMachineCpuTicks() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  const busy = user + nice + system + irq + softirq + (steal || 0);
+  return { busy, total: busy + idle + iowait };
+}
+
+/** The share of the machine's CPU that was busy between two readMachineCpuTicks(), in percent. */
+export function machineCpuBusyPercent(before, after) {
+  const total = after.total - before.total;
+  return total > 0 ? ((after.busy - before.busy) / total) * 100 : Number.NaN;
+}
+
+/**
+ * CPU time so far (ms) of every process whose /proc/<pid>/comm is one of `commands`
+ * (`postgres`, `redis-server`), by pid. A process that exits between two readings takes its
+ * CPU with it; the databases' backends live as long as the server's pooled connections.
+ * @param {string[]} commands
+ * @returns {Map<number, { command: string, cpuMs: number }>}
+ */
+export function readCpuMsByCommand(commands) {
+  const found = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (commands.includes(command)) found.set(Number(entry), { command, cpuMs: readProcessCpuMs(Number(entry)) });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return found;
+}
+
+/**
+ * CPU used per command between two readCpuMsByCommand() readings, in ms; a process born in
+ * between counts from zero.
+ * @returns {Record<string, number>}
+ */
+export function cpuMsByCommandBetween(before, after) {
+  const used = {};
+  for (const [pid, { command, cpuMs }] of after) used[command] = (used[command] ?? 0) + cpuMs - (before.get(pid)?.cpuMs ?? 0);
+  return used;
+}

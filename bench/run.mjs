@@ -1,20 +1,37 @@
-// `npm run bench`: how close the backend comes to the RSA2 limit of one verification,
-// measured in one run on this machine (issue 5). Starts the gateway emulator and the
-// backend as two processes with production settings, times the pure crypto of a flow,
-// drives POST /api/verifications (closed loop to find saturation, then open loop at 50%
-// and 100% of it, then 200 clients against a gateway that answers in 100 ms), and writes
-// bench/results.json. Everything it starts is stopped on exit, failure or Ctrl-C.
+// `npm run bench`: how close the backend comes to the RSA2 limit of one verification, and how
+// it compares with the peer a user would otherwise write (bench/peer/server.mjs: Express + the
+// official alipay-sdk + a durable SQLite insert), measured in one run on this machine (issues 5
+// and 13). Starts the gateway emulator once, times the pure crypto of a flow (on one thread and
+// on libuv's thread pool), then runs rounds. In each round every system (ours, then the peer;
+// the order alternates round by round) is started alone as a fresh process with production
+// Node flags, gets its sessions, the same warm-up and the same phases, and is stopped before
+// the next one starts, so never two are loaded at once. The phases drive POST
+// /api/verifications: closed loop to find saturation, then open loop at 50% and 100% of it,
+// and for ours 200 clients against a gateway that answers in 100 ms. Every figure is the
+// median of the rounds. Prints the phases, the peer comparison and the issue's targets, and
+// writes bench/results.json (every figure with its unit in its name, or a `unit` field).
+// Everything it starts is stopped on exit, failure or Ctrl-C.
 //
-// Settings (environment): BENCH_DURATION_S (each fixed phase, default 10), BENCH_RAMP_STEP_S
-// (each saturation step, default 3), BENCH_CRYPTO_S (crypto timing, default 2),
-// BENCH_LATENCY_MS (default 100), BENCH_LATENCY_CLIENTS (default 200), BENCH_SESSIONS
-// (default 256), BENCH_CPU_PROF=1 (write a V8 CPU profile of the server to
-// artifacts/bench/), BENCH_KEEP_DATA=1 (keep the temporary DATA_DIR and logs).
+// Settings (environment), with the defaults that keep a run near 6 minutes on the 2-core
+// machine: BENCH_ROUNDS (default 3), BENCH_WARMUP_S (each system's warm-up per round, default
+// 3), BENCH_DURATION_S (each fixed phase, default 10), BENCH_RAMP_STEP_S (each saturation
+// step, default 3), BENCH_CRYPTO_S (each crypto timing, default 2), BENCH_LATENCY_MS (default
+// 100), BENCH_LATENCY_CLIENTS (default 200), BENCH_SESSIONS (default 256),
+// BENCH_PEER_WITHOUT_STORAGE=1 (also run the peer without its insert, the issue's optional
+// row: about 2.5 more minutes), BENCH_CPU_PROF=1 (write a V8 CPU profile of our server per round
+// to artifacts/bench/), BENCH_KEEP_DATA=1 (keep the temporary DATA_DIR and logs).
+// A smoke run: BENCH_DURATION_S=3 BENCH_RAMP_STEP_S=2 BENCH_CRYPTO_S=1 BENCH_WARMUP_S=1.
 //
 // Store and processes (issue 11): `npm run bench -- --store postgres` runs the server on a
 // fresh, migrated database of the local PostgreSQL with REDIS_URL on the local Redis (both
 // from scripts/services.sh), as a scale-out deployment runs; `--workers N` starts it with
-// WORKERS=N (PostgreSQL only). Server CPU is then the primary's and its workers' together.
+// WORKERS=N (PostgreSQL only). Server CPU is then the primary's and its workers' together, and
+// each phase also records the CPU per flow of the postgres and redis-server processes. The
+// peer, which keeps its rows in SQLite on one process, is not run in those modes (the output
+// says so) and the throughput target is not evaluated.
+//
+// Each phase records the whole machine's CPU busy share (/proc/stat), so a reader sees whether
+// the server, the emulator, the load driver or the databases ran out of cores.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -25,8 +42,32 @@ import { measureCryptoBaseline } from './crypto-baseline.mjs';
 import { createIdentitySequence, loadTestIdentities } from './identities.mjs';
 import { readServerKeySizes } from './key-sizes.mjs';
 import { driveLoad } from './load-driver.mjs';
-import { findFreePort, readPeakRssBytes, readProcessCpuMs, readProcessTree, readProductionNodeFlags, readTreeCpuMs, startNodeProcess, stopNodeProcess } from './processes.mjs';
-import { describeGatewayOverlap, evaluateTargets, renderCryptoTable, renderPhaseTable, renderTargetTable, summarize } from './report.mjs';
+import {
+  cpuMsByCommandBetween,
+  findFreePort,
+  machineCpuBusyPercent,
+  readCpuMsByCommand,
+  readMachineCpuTicks,
+  readPeakRssBytes,
+  readProcessCpuMs,
+  readProcessTree,
+  readProductionNodeFlags,
+  readTreeCpuMs,
+  startNodeProcess,
+  stopNodeProcess,
+} from './processes.mjs';
+import {
+  compareWithPeer,
+  describeGatewayOverlap,
+  evaluateTargets,
+  renderComparisonTable,
+  renderCryptoTable,
+  renderPhaseTable,
+  renderTargetTable,
+  renderTargetsLine,
+  summarize,
+  summarizeSystem,
+} from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -54,25 +95,53 @@ function readArguments(argv) {
 
 const settings = {
   ...readArguments(process.argv.slice(2)),
+  rounds: Math.round(readSetting('BENCH_ROUNDS', 3)),
+  warmUpSeconds: readSetting('BENCH_WARMUP_S', 3),
   phaseSeconds: readSetting('BENCH_DURATION_S', 10),
   rampStepSeconds: readSetting('BENCH_RAMP_STEP_S', 3),
   cryptoSeconds: readSetting('BENCH_CRYPTO_S', 2),
   emulatorLatencyMs: readSetting('BENCH_LATENCY_MS', 100),
   latencyClients: readSetting('BENCH_LATENCY_CLIENTS', 200),
   sessions: readSetting('BENCH_SESSIONS', 256),
+  peerWithoutStorage: process.env.BENCH_PEER_WITHOUT_STORAGE === '1',
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
   keepData: process.env.BENCH_KEEP_DATA === '1',
 };
+/** The peer keeps its rows in SQLite in one process: it only compares with ours on that footing. */
+const peerSkipped = settings.store !== 'sqlite' || settings.workers > 1;
 
 /** Closed-loop client counts tried while looking for saturation. */
 const RAMP_CLIENTS = [1, 2, 4, 8, 16, 32, 64];
 /** A step must beat the best rate so far by this factor for the ramp to go on. */
 const RAMP_MIN_GAIN = 1.05;
+/** Clients of the warm-up, the same for every system. */
+const WARM_UP_CLIENTS = 4;
+/** The unmeasured pass before the gateway-latency phase, while the server opens its gateway connections. */
+const LATENCY_WARM_UP_MS = 2000;
 
-/** A cheap unauthenticated GET (utils/api-contract.ts ClientConfig), to open sockets before a phase. */
+/** A cheap unauthenticated GET (utils/api-contract.ts ClientConfig; the peer answers it too), to open sockets before a phase. */
 const SOCKET_OPENING_PATH = '/api/client-config';
 
+/** The processes whose CPU a phase charges to its flows besides the server's, in `--store postgres`. */
+const DATABASE_COMMANDS = ['postgres', 'redis-server'];
+
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/** What the endings of results.json's keys mean, so every figure carries its unit. */
+const UNITS_BY_KEY_ENDING = {
+  Ms: 'milliseconds',
+  Us: 'microseconds',
+  MsPerFlow: 'milliseconds of CPU (user + system, every thread) per successful flow',
+  UsPerFlow: 'microseconds of CPU per flow',
+  PerSecond: 'flows per second (successful 201s by the wall clock)',
+  Bytes: 'bytes',
+  Percent: 'percent (0-100)',
+  Ratio: 'dimensionless ratio (cpuRatio: server CPU per flow / crypto CPU per flow)',
+  Seconds: 'seconds',
+  Bits: 'bits',
+  'latencyMs.p50/p99/max': 'milliseconds from the flow\'s start (open loop: its scheduled start)',
+  'flows, failures, started, connections, rounds': 'counts',
+};
 
 /** Every limit raised out of the way: the bench measures throughput, not the limiter. */
 const RAISED_RATE_LIMITS = {
@@ -96,47 +165,73 @@ function prepareScaleOutStores() {
   return { DATABASE_URL: databaseUrl.href, REDIS_URL: urls.REDIS_URL };
 }
 
-/**
- * Starts the emulator, then the backend. Each process is pushed to `running` as soon as it
- * is up, so a failure or Ctrl-C halfway still stops what was started.
- */
-async function startStack(dataDir, running) {
-  const emulatorPort = await findFreePort();
-  const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-  const emulator = await startNodeProcess({
+/** Starts the emulator every system talks to; it generates the shared keys into DATA_DIR. */
+async function startEmulator(dataDir) {
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = await startNodeProcess({
     name: 'emulator',
     script: join(root, 'server/dist/emulator.js'),
-    env: { EMULATOR_PORT: String(emulatorPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    env: { EMULATOR_PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     logPath: join(dataDir, 'emulator.log'),
-    readyUrl: `${emulatorUrl}/emulator/faults`,
+    readyUrl: `${url}/emulator/faults`,
   });
-  running.push(emulator);
-  const serverPort = await findFreePort();
-  const serverUrl = new URL(`http://127.0.0.1:${serverPort}`);
-  const profileDir = join(root, 'artifacts/bench');
-  if (settings.cpuProfile) mkdirSync(profileDir, { recursive: true });
-  const server = await startNodeProcess({
-    name: 'server',
-    script: join(root, 'server/dist/server.js'),
-    env: {
-      // The external emulator stands in for Alipay; the server refuses emulator mode with
-      // NODE_ENV=production, which nothing in it reads otherwise.
-      ALIPAY_MODE: 'emulator',
-      PORT: String(serverPort),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      EMULATOR_URL: emulatorUrl,
-      ...RAISED_RATE_LIMITS,
-      ...(settings.store === 'postgres' ? prepareScaleOutStores() : {}),
-      WORKERS: String(settings.workers),
-    },
-    logPath: join(dataDir, 'server.log'),
-    readyUrl: new URL('/api/client-config', serverUrl).href,
-    nodeArgs: [...readProductionNodeFlags(join(root, 'package.json')), ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-  });
-  running.push(server);
-  return { emulator, emulatorUrl, server, serverUrl, profileDir };
+  return { ...started, url };
+}
+
+/**
+ * The systems under measurement. Each starts as one process (ours with WORKERS=N: a primary
+ * and its workers) with the Node flags of `npm start`, against the same emulator and DATA_DIR.
+ */
+function defineSystems({ dataDir, emulator, storeEnv, profileDir }) {
+  const nodeArgs = readProductionNodeFlags(join(root, 'package.json'));
+  const startOurs = async (logPath) => {
+    const port = await findFreePort();
+    const url = new URL(`http://127.0.0.1:${port}`);
+    const started = await startNodeProcess({
+      name: 'server',
+      script: join(root, 'server/dist/server.js'),
+      env: {
+        // The external emulator stands in for Alipay; the server refuses emulator mode with
+        // NODE_ENV=production, which nothing in it reads otherwise.
+        ALIPAY_MODE: 'emulator',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        EMULATOR_URL: emulator.url,
+        ...RAISED_RATE_LIMITS,
+        ...storeEnv,
+        WORKERS: String(settings.workers),
+      },
+      logPath,
+      readyUrl: new URL(SOCKET_OPENING_PATH, url).href,
+      nodeArgs: [...nodeArgs, ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    });
+    return { ...started, url };
+  };
+  const startPeer = (storage) => async (logPath) => {
+    const port = await findFreePort();
+    const url = new URL(`http://127.0.0.1:${port}`);
+    const started = await startNodeProcess({
+      name: 'peer',
+      script: join(root, 'bench/peer/server.mjs'),
+      // alipay-sdk stamps requests in local time and the gateway reads Beijing time.
+      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, EMULATOR_URL: emulator.url, PEER_STORAGE: storage, TZ: 'Asia/Shanghai' },
+      logPath,
+      readyUrl: new URL(SOCKET_OPENING_PATH, url).href,
+      nodeArgs,
+    });
+    return { ...started, url };
+  };
+  const systems = [{ key: 'ours', label: 'ours, with Idempotency-Key', start: startOurs, latencyScenario: true }];
+  if (!peerSkipped) {
+    systems.push({ key: 'peer', label: 'peer: Express + alipay-sdk + durable SQLite insert', start: startPeer('sqlite'), latencyScenario: false });
+    if (settings.peerWithoutStorage) {
+      systems.push({ key: 'peerWithoutStorage', label: 'peer without storage', start: startPeer('none'), latencyScenario: false });
+    }
+  }
+  return systems;
 }
 
 /** Sets the emulator's answer delay at run time (its fault-injection endpoint). */
@@ -195,6 +290,7 @@ async function readConsentVersion(serverUrl) {
   return body.version;
 }
 
+/** The same request bytes for every system: the peer ignores what it does not read. */
 function createRequestFactory(tokens, nextIdentity, consentVersion) {
   let turn = 0;
   return () => {
@@ -209,45 +305,62 @@ function createRequestFactory(tokens, nextIdentity, consentVersion) {
   };
 }
 
-/** Peak RSS of the server: of its process, or its workers' summed (the primary only forks). */
-function readServerPeakRss(pid) {
+/** Peak RSS of a system: of its process, or its workers' summed (a cluster's primary only forks). */
+function readSystemPeakRss(pid) {
   return readProcessTree(pid).reduce((total, member) => total + readPeakRssBytes(member), 0);
 }
 
-/** Runs one phase and charges the server's and the emulator's CPU over it to its flows. */
-async function measurePhase(name, stack, crypto, load) {
-  let serverCpuBefore;
-  let emulatorCpuBefore;
-  let benchCpuBefore;
+/**
+ * Runs one phase and charges to its flows the CPU the system, the emulator and (with
+ * `--store postgres`) the databases used over it; records the machine's busy share too.
+ */
+async function measurePhase(name, { system, emulator }, crypto, load) {
+  const withDatabases = settings.store === 'postgres';
+  let before;
   const result = await driveLoad({
-    target: stack.serverUrl,
+    target: system.url,
     isSuccess: isCreatedVerification,
     socketOpeningPath: SOCKET_OPENING_PATH,
     onClockStart: () => {
-      serverCpuBefore = readTreeCpuMs(stack.server.pid);
-      emulatorCpuBefore = readProcessCpuMs(stack.emulator.pid);
-      benchCpuBefore = process.cpuUsage();
+      before = {
+        serverCpuMs: readTreeCpuMs(system.pid),
+        emulatorCpuMs: readProcessCpuMs(emulator.pid),
+        benchCpu: process.cpuUsage(),
+        machine: readMachineCpuTicks(),
+        databases: withDatabases ? readCpuMsByCommand(DATABASE_COMMANDS) : undefined,
+      };
     },
     ...load,
   });
-  const benchCpu = process.cpuUsage(benchCpuBefore);
-  const serverCpuMs = readTreeCpuMs(stack.server.pid) - serverCpuBefore;
-  const emulatorCpuMs = readProcessCpuMs(stack.emulator.pid) - emulatorCpuBefore;
+  const machine = readMachineCpuTicks();
+  const benchCpu = process.cpuUsage(before.benchCpu);
+  const serverCpuMs = readTreeCpuMs(system.pid) - before.serverCpuMs;
+  const emulatorCpuMs = readProcessCpuMs(emulator.pid) - before.emulatorCpuMs;
   const serverCpuMsPerFlow = serverCpuMs / result.flows;
+  const { latencyMs, offeredPerSecond, ...counts } = result;
   const phase = {
     name,
-    ...result,
+    ...counts,
+    offeredFlowsPerSecond: offeredPerSecond,
+    latencyMs,
     serverCpuMs,
     serverCpuMsPerFlow,
-    cpuRatio: serverCpuMsPerFlow / (crypto.usPerFlow / 1000),
+    cpuRatio: serverCpuMsPerFlow / (crypto.cpuUsPerFlow / 1000),
     emulatorCpuMsPerFlow: emulatorCpuMs / result.flows,
     loadDriverCpuMsPerFlow: (benchCpu.user + benchCpu.system) / 1000 / result.flows,
-    serverPeakRssBytes: readServerPeakRss(stack.server.pid),
+    machineCpuBusyPercent: machineCpuBusyPercent(before.machine, machine),
+    serverPeakRssBytes: readSystemPeakRss(system.pid),
   };
+  if (withDatabases) {
+    const used = cpuMsByCommandBetween(before.databases, readCpuMsByCommand(DATABASE_COMMANDS));
+    phase.postgresCpuMsPerFlow = (used.postgres ?? 0) / result.flows;
+    phase.redisCpuMsPerFlow = (used['redis-server'] ?? 0) / result.flows;
+  }
   const failures = phase.failures > 0 ? `, failures ${JSON.stringify(phase.failureCodes)}` : '';
+  const databases = withDatabases ? `, postgres ${phase.postgresCpuMsPerFlow.toFixed(2)} + redis ${phase.redisCpuMsPerFlow.toFixed(2)} ms CPU/flow` : '';
   log(
     `  ${name}: ${phase.flowsPerSecond.toFixed(0)} flows/s, p99 ${phase.latencyMs.p99.toFixed(1)} ms, ` +
-      `server ${serverCpuMsPerFlow.toFixed(2)} ms CPU/flow (${phase.cpuRatio.toFixed(2)}x crypto)${failures}`,
+      `server ${serverCpuMsPerFlow.toFixed(2)} ms CPU/flow (${phase.cpuRatio.toFixed(2)}x crypto), machine ${phase.machineCpuBusyPercent.toFixed(0)}% busy${databases}${failures}`,
   );
   return phase;
 }
@@ -256,12 +369,12 @@ async function measurePhase(name, stack, crypto, load) {
  * Doubles the closed-loop clients until flows/s stops growing (two steps in a row without a
  * 5% gain, so one noisy step does not end the ramp); the best step is saturation.
  */
-async function findSaturation(stack, crypto, nextRequest) {
+async function findSaturation(target, crypto, nextRequest, prefix) {
   const steps = [];
   let best;
   let stepsWithoutGain = 0;
   for (const connections of RAMP_CLIENTS) {
-    const step = await measurePhase(`ramp ${connections}`, stack, crypto, {
+    const step = await measurePhase(`${prefix} ramp ${connections}`, target, crypto, {
       connections,
       durationMs: settings.rampStepSeconds * 1000,
       nextRequest,
@@ -275,109 +388,161 @@ async function findSaturation(stack, crypto, nextRequest) {
   return { steps, saturation: best };
 }
 
-async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
-  const running = [];
-  let stack;
-  let stopping;
-  let interrupted = false;
-  // Once only, whoever asks first (the end of the run, a failure or a signal).
-  const stopEverything = () => {
-    stopping ??= (async () => {
-      // The server first: it may still be waiting on the emulator.
-      for (const started of running.reverse()) await stopNodeProcess(started);
-      if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-  const onSignal = (signal) => {
-    interrupted = true;
-    log(`bench: ${signal}, stopping the server and the emulator`);
-    stopEverything().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
+/**
+ * One system's turn in one round: a fresh process, its sessions, the warm-up, saturation, 50%
+ * and 100% of it, and (ours) the gateway-latency scenario; the process is stopped before
+ * returning. `state` carries what the rounds share (the identity sequence, so no two flows of
+ * the run share an ID number, and the consent version, which ours publishes).
+ */
+async function runSystem(system, round, { emulator, crypto, dataDir, running, state }) {
+  const prefix = `${system.key} r${round}`;
+  const logPath = join(dataDir, `${system.key}-r${round}.log`);
+  state.logPaths.push(logPath);
+  log(`bench: round ${round}, ${system.label}`);
+  const started = await system.start(logPath);
+  running.push(started);
   try {
-    log(`bench: starting the emulator and the server (DATA_DIR ${dataDir})`);
-    stack = await startStack(dataDir, running);
+    if (system.key === 'ours') state.consentVersion = await readConsentVersion(started.url);
+    if (state.consentVersion === undefined) throw new Error('the first system of the run must be ours, which publishes the consent version');
+    const tokens = await createSessions(started.url, Math.max(settings.sessions, 1));
+    const nextRequest = createRequestFactory(tokens, state.nextIdentity, state.consentVersion);
+    const target = { system: started, emulator };
 
-    const keySizes = readServerKeySizes(dataDir);
-    log(`bench: timing the crypto of one flow (RSA ${keySizes.appKeyBits}/${keySizes.gatewayKeyBits} bit)`);
-    const crypto = await measureCryptoBaseline({ ...keySizes, seconds: settings.cryptoSeconds });
-
-    log(`bench: creating ${settings.sessions} sessions`);
-    const tokens = await createSessions(stack.serverUrl, Math.max(settings.sessions, 1));
-    const nextIdentity = createIdentitySequence(await loadTestIdentities());
-    const nextRequest = createRequestFactory(tokens, nextIdentity, await readConsentVersion(stack.serverUrl));
-
-    log('bench: warming up');
     await driveLoad({
-      target: stack.serverUrl,
-      connections: 4,
-      durationMs: 3000,
+      target: started.url,
+      connections: WARM_UP_CLIENTS,
+      durationMs: settings.warmUpSeconds * 1000,
       nextRequest,
       isSuccess: isCreatedVerification,
       socketOpeningPath: SOCKET_OPENING_PATH,
     });
-
-    log('bench: finding saturation');
-    const { steps, saturation } = await findSaturation(stack, crypto, nextRequest);
+    const { steps, saturation } = await findSaturation(target, crypto, nextRequest, prefix);
 
     const phaseMs = settings.phaseSeconds * 1000;
     // Enough sockets that a scheduled flow never waits for one unless the server is behind.
     const openLoopClients = Math.max(2 * saturation.connections, 16);
-    log(`bench: fixed-rate phases, ${settings.phaseSeconds} s each`);
-    const halfLoad = await measurePhase('50% of saturation', stack, crypto, {
+    const halfLoad = await measurePhase(`${prefix} 50% of saturation`, target, crypto, {
       connections: openLoopClients,
       durationMs: phaseMs,
       ratePerSecond: saturation.flowsPerSecond * 0.5,
       nextRequest,
     });
-    const fullLoad = await measurePhase('100% of saturation', stack, crypto, {
+    const fullLoad = await measurePhase(`${prefix} 100% of saturation`, target, crypto, {
       connections: openLoopClients,
       durationMs: phaseMs,
       ratePerSecond: saturation.flowsPerSecond,
       nextRequest,
     });
 
-    log(`bench: gateway latency ${settings.emulatorLatencyMs} ms, ${settings.latencyClients} concurrent clients`);
-    await setEmulatorLatency(stack.emulatorUrl, settings.emulatorLatencyMs);
-    // Unmeasured first pass: the server opens its gateway connections as concurrency grows,
-    // and the measured pass should see 200 flows in flight, not that ramp.
-    await driveLoad({
-      target: stack.serverUrl,
-      connections: settings.latencyClients,
-      durationMs: 2000,
-      nextRequest,
-      isSuccess: isCreatedVerification,
-      socketOpeningPath: SOCKET_OPENING_PATH,
-    });
-    const latencyPhase = await measurePhase(`${settings.emulatorLatencyMs} ms gateway`, stack, crypto, {
-      connections: settings.latencyClients,
-      durationMs: phaseMs,
-      nextRequest,
-    });
-    await setEmulatorLatency(stack.emulatorUrl, 0);
-    const latencyScenario = { ...latencyPhase, emulatorLatencyMs: settings.emulatorLatencyMs };
+    let latencyPhase;
+    if (system.latencyScenario) {
+      await setEmulatorLatency(emulator.url, settings.emulatorLatencyMs);
+      // Unmeasured first pass: the server opens its gateway connections as concurrency grows,
+      // and the measured pass should see 200 flows in flight, not that ramp.
+      await driveLoad({
+        target: started.url,
+        connections: settings.latencyClients,
+        durationMs: LATENCY_WARM_UP_MS,
+        nextRequest,
+        isSuccess: isCreatedVerification,
+        socketOpeningPath: SOCKET_OPENING_PATH,
+      });
+      latencyPhase = await measurePhase(`${prefix} ${settings.emulatorLatencyMs} ms gateway`, target, crypto, {
+        connections: settings.latencyClients,
+        durationMs: phaseMs,
+        nextRequest,
+      });
+      await setEmulatorLatency(emulator.url, 0);
+    }
+    const peakRssBytes = readSystemPeakRss(started.pid);
+    const phases = [...steps, halfLoad, fullLoad, ...(latencyPhase ? [latencyPhase] : [])];
+    return { round, saturation: { connections: saturation.connections, flowsPerSecond: saturation.flowsPerSecond }, halfLoad, fullLoad, latencyPhase, peakRssBytes, phases };
+  } finally {
+    await stopNodeProcess(started);
+    running.splice(running.indexOf(started), 1);
+  }
+}
 
-    const peakRssBytes = readServerPeakRss(stack.server.pid);
-    const allPhases = [...steps, halfLoad, fullLoad, latencyPhase];
-    const targets = evaluateTargets({ crypto, halfLoad, fullLoad, latencyScenario, allPhases, peakRssBytes });
-    const gatewayOverlap = describeGatewayOverlap({ saturation, latencyScenario });
-    const summary = summarize({ crypto, saturation, halfLoad, fullLoad, latencyScenario, targets, peakRssBytes });
+/** The order of the systems in a round: as defined in odd rounds, reversed in even ones. */
+function orderOfRound(systems, round) {
+  return round % 2 === 1 ? systems : [...systems].reverse();
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const profileDir = join(root, 'artifacts/bench');
+  const running = [];
+  const state = { logPaths: [join(dataDir, 'emulator.log')], consentVersion: undefined, nextIdentity: undefined };
+  let stopping;
+  let interrupted = false;
+  // Once only, whoever asks first (the end of the run, a failure or a signal).
+  const stopEverything = () => {
+    stopping ??= (async () => {
+      // The systems first: they may still be waiting on the emulator.
+      for (const started of [...running].reverse()) await stopNodeProcess(started);
+      if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  const onSignal = (signal) => {
+    interrupted = true;
+    log(`bench: ${signal}, stopping what it started`);
+    stopEverything().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    if (settings.cpuProfile) mkdirSync(profileDir, { recursive: true });
+    log(`bench: starting the emulator (DATA_DIR ${dataDir})`);
+    const emulator = await startEmulator(dataDir);
+    running.push(emulator);
+    const storeEnv = settings.store === 'postgres' ? prepareScaleOutStores() : {};
+    const systems = defineSystems({ dataDir, emulator, storeEnv, profileDir });
+    if (peerSkipped) log(`bench: the peer is not run with --store ${settings.store} --workers ${settings.workers} (it keeps its rows in SQLite in one process); ours alone`);
+
+    const keySizes = readServerKeySizes(dataDir);
+    log(`bench: timing the crypto of one flow (RSA ${keySizes.appKeyBits}/${keySizes.gatewayKeyBits} bit), on one thread and on the thread pool`);
+    const crypto = await measureCryptoBaseline({ ...keySizes, seconds: settings.cryptoSeconds });
+    state.nextIdentity = createIdentitySequence(await loadTestIdentities());
+
+    const runs = Object.fromEntries(systems.map((system) => [system.key, []]));
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      for (const system of orderOfRound(systems, round)) {
+        runs[system.key].push(await runSystem(system, round, { emulator, crypto, dataDir, running, state }));
+      }
+    }
+
+    const summaries = Object.fromEntries(systems.map((system) => [system.key, summarizeSystem(runs[system.key])]));
+    const ours = summaries.ours;
+    const peer = summaries.peer;
+    const comparison = peer ? compareWithPeer(ours, peer) : undefined;
+    const latency = { latencyClients: settings.latencyClients, latencyMs: settings.emulatorLatencyMs };
+    const targets = evaluateTargets({ crypto, ours, peer, ...latency });
+    const gatewayOverlap = describeGatewayOverlap({ ours, ...latency });
+    const summary = summarize({ crypto, ours, comparison, targets });
+    const allPhases = systems.flatMap((system) => runs[system.key].flatMap((run) => run.phases));
 
     const results = {
       generatedAt: new Date().toISOString(),
+      unitsByKeyEnding: UNITS_BY_KEY_ENDING,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
-      settings,
+      settings: { ...settings, peerSkipped },
+      hostRsaSignCpuUs: crypto.signCpuUs,
       crypto,
-      saturation: { connections: saturation.connections, flowsPerSecond: saturation.flowsPerSecond },
-      phases: allPhases.map(({ name, connections, offeredPerSecond, flows, failures, failureCodes, elapsedMs, flowsPerSecond, latencyMs, serverCpuMs, serverCpuMsPerFlow, cpuRatio, emulatorCpuMsPerFlow, loadDriverCpuMsPerFlow, serverPeakRssBytes }) => ({
-        name, connections, offeredPerSecond, flows, failures, failureCodes, elapsedMs, flowsPerSecond, latencyMs,
-        serverCpuMs, serverCpuMsPerFlow, cpuRatio, emulatorCpuMsPerFlow, loadDriverCpuMsPerFlow, serverPeakRssBytes,
-      })),
-      serverPeakRssBytes: peakRssBytes,
+      systems: Object.fromEntries(
+        systems.map((system) => [
+          system.key,
+          {
+            label: system.label,
+            median: summaries[system.key],
+            rounds: runs[system.key].map(({ round, saturation, peakRssBytes, phases }) => ({ round, saturation, peakRssBytes, phases })),
+          },
+        ]),
+      ),
+      roundOrder: Array.from({ length: settings.rounds }, (unused, index) => orderOfRound(systems, index + 1).map((system) => system.key)),
+      oursOverPeer: comparison ?? null,
+      ...(summaries.peerWithoutStorage ? { oursOverPeerWithoutStorage: compareWithPeer(ours, summaries.peerWithoutStorage) } : {}),
       latencyScenarioShareOfSaturation: gatewayOverlap.share,
       targets,
       summary,
@@ -386,29 +551,34 @@ async function main() {
 
     const out = [
       '',
-      'Crypto baseline (Node crypto, keys parsed once; the 2-core limit is by the wall clock):',
+      'Crypto baseline (Node crypto, keys parsed once; the thread-pool limit is by the wall clock):',
       renderCryptoTable(crypto),
       '',
-      'POST /api/verifications (server CPU from /proc/<pid>/stat; ratio = server CPU per flow / crypto per flow):',
+      'POST /api/verifications, every phase (server CPU from /proc/<pid>/stat; x crypto = server CPU per flow / crypto per flow):',
       renderPhaseTable(allPhases),
       '',
-      'Targets:',
+      `Peer comparison (medians of ${settings.rounds} rounds, each system alone, order alternating; CPU at saturation from the 100% phase):`,
+      peerSkipped
+        ? `(peer not run: --store ${settings.store} --workers ${settings.workers}; the peer keeps its rows in SQLite in one process)\n${renderComparisonTable(systems.map((system) => ({ label: system.label, summary: summaries[system.key] })))}`
+        : renderComparisonTable(systems.map((system) => ({ label: system.label, summary: summaries[system.key] }))),
+      '',
+      'Targets (issue 13):',
       renderTargetTable(targets),
+      renderTargetsLine(targets),
       '',
       gatewayOverlap.line,
       'Written to bench/results.json.',
     ];
     process.stdout.write(`${out.join('\n')}\n`);
     await stopEverything();
-    if (settings.cpuProfile) log(`bench: server CPU profile written to ${stack.profileDir}`);
+    if (settings.cpuProfile) log(`bench: server CPU profiles written to ${profileDir}`);
     process.stdout.write(`${summary}\n`);
   } catch (error) {
     // After Ctrl-C the requests in flight fail on purpose; that is not a finding.
     if (interrupted) return;
     log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    for (const name of ['server.log', 'emulator.log']) {
-      const path = join(dataDir, name);
-      if (existsSync(path)) log(`--- last lines of ${name} ---\n${readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')}`);
+    for (const path of state.logPaths) {
+      if (existsSync(path)) log(`--- last lines of ${path.slice(dataDir.length + 1)} ---\n${readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')}`);
     }
     await stopEverything();
     process.exitCode = 1;
