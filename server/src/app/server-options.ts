@@ -8,6 +8,7 @@ import { FastifyServerOptions, LogController } from 'fastify';
 import { ServerConfig } from '../config';
 import { ConnectionLimits, connectionLimitOptions, connectionLimitsFor } from '../plugins/connection-limits';
 import { FRAMEWORK_ERROR_OPTIONS } from '../plugins/error-handler';
+import { stdoutLogDestination } from './log-destination';
 
 /** Request bodies of the API are small JSON objects; anything bigger is refused with 413. */
 export const BODY_LIMIT_BYTES = 4096;
@@ -36,7 +37,7 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 export interface ServerOptionsInput {
-  /** Where pino writes. Default: stdout. */
+  /** Where pino writes. Default: stdout, through the bounded asynchronous destination of log-destination.ts. */
   logStream?: NodeJS.WritableStream;
   /** How long clients may take. Default: connectionLimitsFor(config). */
   connectionLimits?: ConnectionLimits;
@@ -54,7 +55,7 @@ export function serverOptions(config: ServerConfig, input: ServerOptionsInput = 
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[REDACTED]' },
-      stream: input.logStream ?? process.stdout,
+      stream: input.logStream ?? stdoutLogDestination().stream,
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   };

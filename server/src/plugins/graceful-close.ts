@@ -9,6 +9,7 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { FastifyInstance } from 'fastify';
+import { flushStdoutLogs } from '../app/log-destination';
 import { ApiError } from '../errors';
 
 /**
@@ -94,8 +95,8 @@ const ALL_PROCESS_EVENTS: NonNullable<closeWithGrace.Options['skip']> = [
 ];
 
 /**
- * Closes the app gracefully on SIGINT/SIGTERM (and on an uncaught error, after logging it),
- * through close-with-grace: it exits 0 after a clean close and 1 after a failed one, and at
+ * Closes the app gracefully on SIGINT/SIGTERM (and on an uncaught error, after logging it) and
+ * writes out the buffered log lines, through close-with-grace: it exits 0 after a clean close and 1 after a failed one, and at
  * `deadlineMs` it exits 1 whatever is still pending (a store that hangs on close), after our
  * log line. A second signal exits at once.
  * @returns close-with-grace's handle; `close()` starts the same close by hand
@@ -120,6 +121,10 @@ export function exitGracefully(app: FastifyInstance, options: ShutdownOptions = 
       } catch (error) {
         app.log.error({ err: error }, 'shutdown failed');
         throw error;
+      } finally {
+        // Log lines wait in a buffer (app/log-destination.ts); this close's lines among them
+        // reach stdout before close-with-grace exits, the uncaught error's line too.
+        await flushStdoutLogs();
       }
     },
   );
