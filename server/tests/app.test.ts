@@ -212,7 +212,7 @@ describe('sessions', () => {
       initializeCertify: async () => {
         throw new Error('not used');
       },
-      buildCertifyUrl: () => 'not used',
+      buildCertifyUrl: async () => 'not used',
       queryCertify: async () => {
         throw new Error('not used');
       },

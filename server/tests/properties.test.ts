@@ -33,7 +33,7 @@ const stubGateway: AlipayGateway = {
     initialized.push(input);
     return { certifyId: `c${initialized.length}`, traceId: 't' };
   },
-  buildCertifyUrl: (certifyId) => `https://emulator.invalid/gateway.do?certify=${certifyId}`,
+  buildCertifyUrl: async (certifyId) => `https://emulator.invalid/gateway.do?certify=${certifyId}`,
   queryCertify: async () => ({ passed: false }),
 };
 

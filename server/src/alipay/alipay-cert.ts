@@ -34,6 +34,72 @@ export function alipayCertSnOf(certificate: X509Certificate): string {
   return createHash('md5').update(`${issuer}${serial}`, 'utf8').digest('hex');
 }
 
+/** Where a DER element's content starts and where the element ends. */
+interface DerElement {
+  contentStart: number;
+  end: number;
+}
+
+/** The DER element at `offset` (definite lengths only, which is all DER has). */
+function readDerElement(der: Buffer, offset: number): DerElement {
+  let length = der[offset + 1];
+  let contentStart = offset + 2;
+  if (length & 0x80) {
+    const lengthBytes = length & 0x7f;
+    length = 0;
+    for (let index = 0; index < lengthBytes; index += 1) length = length * 256 + der[contentStart + index];
+    contentStart += lengthBytes;
+  }
+  return { contentStart, end: contentStart + length };
+}
+
+/** An OBJECT IDENTIFIER's content octets in dotted form: base-128 arcs, the first octet holding two. */
+function decodeObjectIdentifier(octets: Buffer): string {
+  const arcs: number[] = [];
+  let value = 0;
+  for (const octet of octets) {
+    value = value * 128 + (octet & 0x7f);
+    if ((octet & 0x80) === 0) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  const [firstTwo, ...rest] = arcs;
+  const first = firstTwo < 80 ? Math.floor(firstTwo / 40) : 2;
+  return [first, firstTwo - first * 40, ...rest].join('.');
+}
+
+/**
+ * The OID of the algorithm the certificate's issuer signed it with. node:crypto (20) does not
+ * expose it, so it is read from the DER node:crypto already parsed and checked:
+ * Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm SEQUENCE { OID, … }, … }.
+ */
+function signatureAlgorithmOf(certificate: X509Certificate): string {
+  const der = certificate.raw;
+  const outer = readDerElement(der, 0);
+  const tbsCertificate = readDerElement(der, outer.contentStart);
+  const algorithm = readDerElement(der, tbsCertificate.end);
+  const oid = readDerElement(der, algorithm.contentStart);
+  return decodeObjectIdentifier(der.subarray(oid.contentStart, oid.end));
+}
+
+/** PKCS #1's signature algorithms: sha1WithRSAEncryption is ….1.5, sha256WithRSAEncryption ….1.11. */
+const RSA_SIGNATURE_ALGORITHM_PREFIX = '1.2.840.113549.1.1.';
+
+/**
+ * alipay_root_cert_sn: the SNs of the root bundle's certificates that are signed with RSA
+ * (PKCS #1), in file order, joined by '_'. Alipay's bundle also holds roots of other
+ * algorithms (EC, SM2), which do not count. The rule of the Java SDK's getRootCertSN and of
+ * alipay-sdk's antcertutil (signature OID starting 1.2.840.113549.1.1); empty when none is RSA.
+ * @see https://opendocs.alipay.com/common/056zub
+ */
+export function alipayRootCertSnOf(rootPem: string): string {
+  return parseCertificates(rootPem)
+    .filter((certificate) => signatureAlgorithmOf(certificate).startsWith(RSA_SIGNATURE_ALGORITHM_PREFIX))
+    .map(alipayCertSnOf)
+    .join('_');
+}
+
 function isValidAt(certificate: X509Certificate, now: number): boolean {
   return Date.parse(certificate.validFrom) <= now && now <= Date.parse(certificate.validTo);
 }

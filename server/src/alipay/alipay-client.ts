@@ -12,9 +12,10 @@
  * - in cert mode the answer's `alipay_cert_sn` picks the key; an unknown SN is downloaded
  *   once, checked to chain to the configured root, cached, then used.
  *
- * The official alipay-sdk 4.x reads the keys and certificates (bare base64 or PEM, cert SNs,
- * Alipay's key from its certificate) and signs the certify page URL. The calls that go over
- * the network are signed here and sent by gateway-transport.ts.
+ * Keys and certificates are read once by key-material.ts; calls are signed here and sent by
+ * gateway-transport.ts, the certify page URL is signed by page-url.ts. Every RSA sign and
+ * verify runs on libuv's thread pool, off the event loop. The official alipay-sdk is not
+ * loaded at run time: the tests hold our keys, SNs and certify URL equal to its own.
  *
  * @see https://opendocs.alipay.com/apis/api_2/alipay.system.oauth.token
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.initialize
@@ -22,16 +23,17 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  * @see https://opendocs.alipay.com/apis/api_9/alipay.open.app.alipaycert.download
  */
-import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlipaySdk, AlipaySdkConfig } from 'alipay-sdk';
 import { ValidIdentity } from '../../../utils/identity';
 import { Clock } from '../clock';
 import { alipayCertSnOf, checkCertChain } from './alipay-cert';
 import { formatBeijingTimestamp } from './beijing-time';
-import { signRsa2, verifyRsa2 } from './gateway-signature';
+import { signRsa2Async, verifyRsa2Async } from './gateway-signature';
 import { createGatewayTransport, GatewayAnswer } from './gateway-transport';
+import { CertModeFiles, CertModeMaterial, KeyMaterialError, KeyType, readAlipayPublicKey, readAppPrivateKey, readCertModeMaterial } from './key-material';
+import { buildSignedPageUrl } from './page-url';
 import {
   AnswerEnvelope,
   buildRequestSignContent,
@@ -83,13 +85,12 @@ export interface CertifyQueryResult {
 export interface AlipayGateway {
   exchangeAuthCode(authCode: string): Promise<AuthCodeExchange>;
   initializeCertify(input: CertifyInitializeInput): Promise<CertifyInitializeResult>;
-  /** Signs the GET certify URL locally; no network call. */
-  buildCertifyUrl(certifyId: string): string;
+  /** Signs the GET certify URL locally (on the thread pool); no network call. */
+  buildCertifyUrl(certifyId: string): Promise<string>;
   queryCertify(certifyId: string): Promise<CertifyQueryResult>;
 }
 
-/** How the app private key is encoded. */
-export type KeyType = 'PKCS1' | 'PKCS8';
+export type { KeyType } from './key-material';
 
 /** Who the client signs as and where it sends: the merchant's app, or the emulator's. */
 export interface AlipayCredentials {
@@ -100,7 +101,7 @@ export interface AlipayCredentials {
   /** Key mode: Alipay's public key. Absent in cert mode. */
   alipayPublicKey?: string;
   /** Cert mode: the three certificates' PEM contents. */
-  certs?: { appCert: string; alipayPublicCert: string; alipayRootCert: string };
+  certs?: CertModeFiles;
   /** ISV mode: the merchant's app_auth_token, sent with every call. */
   appAuthToken?: string;
   gateway: string;
@@ -140,6 +141,12 @@ const URL_PARAMETERS = new Set([
   'notify_url', 'return_url', 'auth_token', 'app_auth_token', 'app_cert_sn', 'alipay_root_cert_sn',
 ]);
 
+/**
+ * Who we are, to the gateway: the transport's user agent, and the `alipay_sdk` parameter of a
+ * page URL (alipay-sdk sends its own name there; the gateway signs over it like any parameter).
+ */
+export const CLIENT_AGENT = 'alipay-identity-verify-server/1';
+
 /** Alipay's cert SNs are MD5 hex; anything else in an answer is refused before it names a file. */
 const CERT_SN_PATTERN = /^[0-9a-f]{32}$/;
 /** An SN whose download failed is not asked for again this soon, so a hostile answer cannot make us loop. */
@@ -171,8 +178,11 @@ function parseNode(text: string): AnswerFields | undefined {
 }
 
 /** The node text that `sign` verifies under `key`, trying the `\/`-unescaped text second; undefined if none. */
-function verifiedNodeText(envelope: AnswerEnvelope, sign: string, key: KeyObject): string | undefined {
-  return signedContentCandidates(envelope.nodeText).find((text) => verifyRsa2(text, sign, key));
+async function verifiedNodeText(envelope: AnswerEnvelope, sign: string, key: KeyObject): Promise<string | undefined> {
+  for (const text of signedContentCandidates(envelope.nodeText)) {
+    if (await verifyRsa2Async(text, sign, key)) return text;
+  }
+  return undefined;
 }
 
 /** Cert mode's keys: Alipay's certificate SN → its public key, growing as Alipay rotates. */
@@ -193,38 +203,18 @@ interface CertKeyRing {
  */
 export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
   const log = options.log ?? SILENT_LOG;
-  const config: AlipaySdkConfig = {
-    appId: options.appId,
-    privateKey: options.privateKey,
-    keyType: options.keyType,
-    signType: 'RSA2',
-    gateway: options.gateway,
-    timeout: options.timeoutMs,
-  };
-  if (options.certs) {
-    config.appCertContent = options.certs.appCert;
-    config.alipayPublicCertContent = options.certs.alipayPublicCert;
-    config.alipayRootCertContent = options.certs.alipayRootCert;
-  } else {
-    config.alipayPublicKey = options.alipayPublicKey;
-  }
-  const sdk = new AlipaySdk(config);
-  if (!sdk.config.alipayPublicKey) {
-    throw Object.assign(new TypeError('Alipay\'s public key (or cert) is required to verify answers'), { code: 'ERR_ALIPAY_PUBLIC_KEY_REQUIRED' });
-  }
-  // alipay-sdk keeps both keys as the PEM text formatKey() made (from PEM or bare base64, or
-  // taken from the Alipay certificate), and node:crypto parses a PEM key on every sign and
-  // verify (about 0.9 ms per RSA-2048 sign, more than the RSA itself). So the keys are parsed
-  // once here, and the SDK's pageExecute signs with the parsed key too.
-  const alipayPublicKey = createPublicKey(sdk.config.alipayPublicKey);
-  const appPrivateKey = createPrivateKey(sdk.config.privateKey);
-  sdk.config.privateKey = appPrivateKey as unknown as string;
-  const certRing = options.certs ? createCertKeyRing(options.certs, alipayPublicKey, options.certCacheDir) : undefined;
+  const appPrivateKey = readAppPrivateKey(options.privateKey, options.keyType);
+  const certMaterial = options.certs ? readCertModeMaterial(options.certs) : undefined;
+  let alipayPublicKey: KeyObject;
+  if (certMaterial) alipayPublicKey = certMaterial.alipayPublicKey;
+  else if (options.alipayPublicKey) alipayPublicKey = readAlipayPublicKey(options.alipayPublicKey);
+  else throw new KeyMaterialError('ERR_ALIPAY_PUBLIC_KEY_REQUIRED', 'Alipay\'s public key (or cert) is required to verify answers');
+  const certRing = options.certs && certMaterial ? createCertKeyRing(options.certs.alipayRootCert, certMaterial, options.certCacheDir) : undefined;
 
   const transport = createGatewayTransport({
     gateway: options.gateway,
     timeoutMs: options.timeoutMs,
-    userAgent: sdk.version,
+    userAgent: CLIENT_AGENT,
     proxyUrl: options.proxyUrl,
   });
 
@@ -239,17 +229,17 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
       version: '1.0',
     };
     if (options.appAuthToken) params.app_auth_token = options.appAuthToken;
-    if (sdk.config.appCertSn && sdk.config.alipayRootCertSn) {
-      params.app_cert_sn = sdk.config.appCertSn;
-      params.alipay_root_cert_sn = sdk.config.alipayRootCertSn;
+    if (certMaterial) {
+      params.app_cert_sn = certMaterial.appCertSn;
+      params.alipay_root_cert_sn = certMaterial.alipayRootCertSn;
     }
     return params;
   }
 
   /** Signs and sends one call; the answer is not read yet. */
-  function send(method: string, params: Record<string, string>): Promise<GatewayAnswer> {
+  async function send(method: string, params: Record<string, string>): Promise<GatewayAnswer> {
     const signed = { ...commonRequestParams(method), ...params };
-    signed.sign = signRsa2(buildRequestSignContent(signed), appPrivateKey);
+    signed.sign = await signRsa2Async(buildRequestSignContent(signed), appPrivateKey);
     const query: Record<string, string> = {};
     const form: Record<string, string> = {};
     for (const key of Object.keys(signed)) {
@@ -280,7 +270,7 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
     const signed = envelope.sign !== undefined;
     if (envelope.sign !== undefined) {
       const key = await verificationKeyFor(envelope);
-      const verified = key && verifiedNodeText(envelope, envelope.sign, key);
+      const verified = key && (await verifiedNodeText(envelope, envelope.sign, key));
       if (!verified) throw unverified('the signature does not verify', traceId);
       nodeText = verified;
     }
@@ -351,7 +341,7 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
     const { sign, alipayCertSn } = reading.envelope;
     if (sign !== undefined) {
       const signer = alipayCertSn === undefined || alipayCertSn === sn ? key : ring.keys.get(alipayCertSn);
-      if (!signer || !verifiedNodeText(reading.envelope, sign, signer)) return refuse('the download answer\'s signature does not verify');
+      if (!signer || !(await verifiedNodeText(reading.envelope, sign, signer))) return refuse('the download answer\'s signature does not verify');
     }
     ring.keys.set(sn, key);
     storeCert(ring, sn, pem);
@@ -373,12 +363,12 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
    * The configured certificates, plus those downloaded before and cached in `cacheDir`,
    * each checked again against the root (a file there is no more trusted than a download).
    */
-  function createCertKeyRing(certs: NonNullable<AlipayCredentials['certs']>, configuredKey: KeyObject, cacheDir?: string): CertKeyRing {
-    const configuredSn = alipayCertSnOf(new X509Certificate(certs.alipayPublicCert));
+  function createCertKeyRing(rootPem: string, configured: CertModeMaterial, cacheDir?: string): CertKeyRing {
+    const configuredSn = configured.alipayCertSn;
     const ring: CertKeyRing = {
-      rootPem: certs.alipayRootCert,
+      rootPem,
       configuredSn,
-      keys: new Map([[configuredSn, configuredKey]]),
+      keys: new Map([[configuredSn, configured.alipayPublicKey]]),
       downloads: new Map(),
       refusedAt: new Map(),
       cacheDir,
@@ -432,9 +422,11 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
     },
 
     buildCertifyUrl(certifyId) {
-      const params: Record<string, string> = { timestamp: formatBeijingTimestamp(options.clock()) };
-      if (options.appAuthToken) params.appAuthToken = options.appAuthToken;
-      return sdk.pageExecute(METHOD_CERTIFY, 'GET', { ...params, bizContent: { certify_id: certifyId } });
+      return buildSignedPageUrl(
+        options.gateway,
+        { ...commonRequestParams(METHOD_CERTIFY), alipay_sdk: CLIENT_AGENT, biz_content: JSON.stringify({ certify_id: certifyId }) },
+        appPrivateKey,
+      );
     },
 
     async queryCertify(certifyId) {

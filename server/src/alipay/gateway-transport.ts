@@ -162,7 +162,8 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
     close() {
       // close(), not destroy(): calls in flight finish (each within the timeout), then every
       // connection ends. destroy() would end them all with one shared error object, which
-      // urllib (loaded by alipay-sdk) cannot tag twice: its patch of Socket#destroy throws.
+      // urllib (alipay-sdk's HTTP client, loaded in the tests that run the SDK beside ours)
+      // cannot tag twice: its patch of Socket#destroy throws.
       void dispatcher.close().catch(() => undefined);
     },
   };

@@ -378,7 +378,7 @@ export class VerificationService {
     const response: CreateVerificationResponse = {
       verificationId: record.id,
       certifyId: record.certifyId,
-      url: this.deps.alipay.buildCertifyUrl(record.certifyId),
+      url: await this.deps.alipay.buildCertifyUrl(record.certifyId),
       expiresAt: new Date(record.expiresAt).toISOString(),
       reused: true,
     };
@@ -435,7 +435,7 @@ export class VerificationService {
       },
     );
     const paid = attempt as InitializeAttempt;
-    const url = deps.alipay.buildCertifyUrl(initialized.certifyId);
+    const url = await deps.alipay.buildCertifyUrl(initialized.certifyId);
     const now = deps.clock();
     const record: VerificationRecord = {
       id: paid.id,
@@ -569,7 +569,7 @@ export class VerificationService {
     return {
       verificationId: record.id,
       certifyId: record.certifyId,
-      url: this.deps.alipay.buildCertifyUrl(record.certifyId),
+      url: await this.deps.alipay.buildCertifyUrl(record.certifyId),
       expiresAt: new Date(record.expiresAt).toISOString(),
     };
   }

@@ -257,7 +257,7 @@ describe('request parameters', () => {
 
   it('builds the certify URL locally, signed, with no network call', async () => {
     lastParams = {};
-    const url = new URL(client().buildCertifyUrl('certify123'));
+    const url = new URL(await client().buildCertifyUrl('certify123'));
     expect(lastParams).toEqual({});
     expect(url.searchParams.get('method')).toBe('alipay.user.certify.open.certify');
     expect(url.searchParams.get('app_auth_token')).toBe('isv-token-123');
