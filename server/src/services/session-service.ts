@@ -11,6 +11,7 @@ import { UpstreamError } from '../alipay/upstream-error';
 import { Clock } from '../clock';
 import { ApiError, unauthorized } from '../errors';
 import { Repository } from '../store/repository';
+import { SessionCache } from './session-cache';
 
 /** Sub-codes with which Alipay refuses the auth code itself (used, expired, or not ours). */
 const AUTH_CODE_SUB_CODES = ['isv.code-invalid', 'isv.grant-type-invalid', 'isv.auth-code-expired', 'isv.app-unauthorized'];
@@ -36,11 +37,17 @@ export interface SessionServiceDeps {
   alipay: AlipayGateway;
   clock: Clock;
   ttlSeconds: number;
+  /** Sessions remembered between requests (session-cache.ts says why that is safe); default a fresh one. */
+  cache?: SessionCache;
 }
 
 /** Opens sessions from auth codes and resolves bearer tokens to the subject (see sessionSubjectOf). */
 export class SessionService {
-  constructor(private readonly deps: SessionServiceDeps) {}
+  private readonly cache: SessionCache;
+
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.cache = deps.cache ?? new SessionCache();
+  }
 
   /** Exchanges the auth code with Alipay and opens a session for that user. */
   async createSession(authCode: string): Promise<{ userId: string; response: CreateSessionResponse }> {
@@ -60,19 +67,28 @@ export class SessionService {
     const token = randomBytes(32).toString('base64url');
     const now = this.deps.clock();
     const expiresAt = now + this.deps.ttlSeconds * 1000;
-    await this.deps.repository.insertSession({ tokenHash: hashToken(token), userId, createdAt: now, expiresAt });
+    const session = { tokenHash: hashToken(token), userId, createdAt: now, expiresAt };
+    await this.deps.repository.insertSession(session);
+    // The client's next request (POST /api/verifications) then needs no store read.
+    this.cache.remember(session, this.deps.clock());
     return { userId, response: { token, expiresAt: new Date(expiresAt).toISOString() } };
   }
 
   /**
-   * The user behind an `Authorization: Bearer <token>` header.
+   * The user behind an `Authorization: Bearer <token>` header: from the session cache when it
+   * remembers the token, else from the store (one read per token and cache TTL, not per request).
    * @throws ApiError 401 UNAUTHORIZED when the header is missing or malformed, or the token unknown or expired
    */
   async authenticate(authorization: string | undefined): Promise<string> {
     const match = /^Bearer ([A-Za-z0-9_-]{20,128})$/.exec(authorization ?? '');
     if (!match) throw unauthorized();
-    const session = await this.deps.repository.findSession(hashToken(match[1]));
-    if (!session || session.expiresAt <= this.deps.clock()) throw unauthorized();
+    const tokenHash = hashToken(match[1]);
+    const remembered = this.cache.find(tokenHash, this.deps.clock());
+    if (remembered) return remembered.userId;
+    const session = await this.deps.repository.findSession(tokenHash);
+    const now = this.deps.clock();
+    if (!session || session.expiresAt <= now) throw unauthorized();
+    this.cache.remember(session, now);
     return session.userId;
   }
 }
