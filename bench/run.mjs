@@ -26,7 +26,8 @@
 // fresh, migrated database of the local PostgreSQL with REDIS_URL on the local Redis (both
 // from scripts/services.sh), as a scale-out deployment runs; `--workers N` starts it with
 // WORKERS=N (PostgreSQL only). Server CPU is then the primary's and its workers' together, and
-// each phase also records the CPU per flow of the postgres and redis-server processes. The
+// each phase also records the CPU per flow of the postgres and redis-server processes (every
+// process of those names on the machine: run it while nothing else uses the databases). The
 // peer, which keeps its rows in SQLite on one process, is not run in those modes (the output
 // says so) and the throughput target is not evaluated.
 //
@@ -543,7 +544,7 @@ async function main() {
       roundOrder: Array.from({ length: settings.rounds }, (unused, index) => orderOfRound(systems, index + 1).map((system) => system.key)),
       oursOverPeer: comparison ?? null,
       ...(summaries.peerWithoutStorage ? { oursOverPeerWithoutStorage: compareWithPeer(ours, summaries.peerWithoutStorage) } : {}),
-      latencyScenarioShareOfSaturation: gatewayOverlap.share,
+      latencyScenarioOverSaturationRatio: gatewayOverlap.share,
       targets,
       summary,
     };
@@ -557,10 +558,9 @@ async function main() {
       'POST /api/verifications, every phase (server CPU from /proc/<pid>/stat; x crypto = server CPU per flow / crypto per flow):',
       renderPhaseTable(allPhases),
       '',
-      `Peer comparison (medians of ${settings.rounds} rounds, each system alone, order alternating; CPU at saturation from the 100% phase):`,
-      peerSkipped
-        ? `(peer not run: --store ${settings.store} --workers ${settings.workers}; the peer keeps its rows in SQLite in one process)\n${renderComparisonTable(systems.map((system) => ({ label: system.label, summary: summaries[system.key] })))}`
-        : renderComparisonTable(systems.map((system) => ({ label: system.label, summary: summaries[system.key] }))),
+      `Peer comparison (medians of ${settings.rounds} round${settings.rounds === 1 ? '' : 's'}, each system alone, order alternating; CPU at saturation from the 100% phase):`,
+      ...(peerSkipped ? [`(peer not run with --store ${settings.store} --workers ${settings.workers}: it keeps its rows in SQLite in one process)`] : []),
+      renderComparisonTable(systems.map((system) => ({ label: system.label, summary: summaries[system.key] }))),
       '',
       'Targets (issue 13):',
       renderTargetTable(targets),
