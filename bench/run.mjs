@@ -153,7 +153,8 @@ const RAISED_RATE_LIMITS = {
 
 /**
  * A fresh database on the local PostgreSQL, migrated by `npm run migrate`, and the local Redis
- * (scripts/services.sh starts both if needed).
+ * (scripts/services.sh starts both if needed). `drop()` removes the database once the server
+ * that used it has stopped.
  */
 function prepareScaleOutStores() {
   const output = execFileSync(join(root, 'scripts/services.sh'), ['start'], { encoding: 'utf8' });
@@ -163,7 +164,10 @@ function prepareScaleOutStores() {
   execFileSync('psql', [urls.DATABASE_URL, '-qc', `create database ${name}`]);
   databaseUrl.pathname = `/${name}`;
   execFileSync('npm', ['run', '--silent', 'migrate'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl.href }, stdio: 'ignore' });
-  return { DATABASE_URL: databaseUrl.href, REDIS_URL: urls.REDIS_URL };
+  return {
+    env: { DATABASE_URL: databaseUrl.href, REDIS_URL: urls.REDIS_URL },
+    drop: () => execFileSync('psql', [urls.DATABASE_URL, '-qc', `drop database if exists ${name}`]),
+  };
 }
 
 /** Starts the emulator every system talks to; it generates the shared keys into DATA_DIR. */
@@ -474,6 +478,7 @@ async function main() {
   const profileDir = join(root, 'artifacts/bench');
   const running = [];
   const state = { logPaths: [join(dataDir, 'emulator.log')], consentVersion: undefined, nextIdentity: undefined };
+  let scaleOutStores;
   let stopping;
   let interrupted = false;
   // Once only, whoever asks first (the end of the run, a failure or a signal).
@@ -481,6 +486,11 @@ async function main() {
     stopping ??= (async () => {
       // The systems first: they may still be waiting on the emulator.
       for (const started of [...running].reverse()) await stopNodeProcess(started);
+      try {
+        scaleOutStores?.drop();
+      } catch (error) {
+        log(`bench: could not drop the bench database: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (!settings.keepData) rmSync(dataDir, { recursive: true, force: true });
     })();
     return stopping;
@@ -498,8 +508,8 @@ async function main() {
     log(`bench: starting the emulator (DATA_DIR ${dataDir})`);
     const emulator = await startEmulator(dataDir);
     running.push(emulator);
-    const storeEnv = settings.store === 'postgres' ? prepareScaleOutStores() : {};
-    const systems = defineSystems({ dataDir, emulator, storeEnv, profileDir });
+    if (settings.store === 'postgres') scaleOutStores = prepareScaleOutStores();
+    const systems = defineSystems({ dataDir, emulator, storeEnv: scaleOutStores?.env ?? {}, profileDir });
     if (peerSkipped) log(`bench: the peer is not run with --store ${settings.store} --workers ${settings.workers} (it keeps its rows in SQLite in one process); ours alone`);
 
     const keySizes = readServerKeySizes(dataDir);
