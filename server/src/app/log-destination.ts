@@ -18,20 +18,23 @@ import pino from 'pino';
 
 /**
  * Bytes gathered before a write is started (unless LOG_FLUSH_INTERVAL_MS passes first): under
- * load one write carries ten or so request lines instead of one.
+ * load one write carries ten or so request lines instead of one. Smaller costs more per line
+ * (more writes handed to the thread pool; server/scripts/log-cost.mjs measures it).
  */
 export const LOG_BUFFER_MIN_BYTES = 2048;
 
 /**
  * The most one write carries: PIPE_BUF on Linux, the size up to which a write to a pipe is
  * atomic, so the lines of several processes sharing one stdout (WORKERS=N) never interleave
- * within a line.
+ * within a line. Also cheaper than sonic-boom's default (16 KiB), which measures its growing
+ * chunk again at every line.
  * @see https://man7.org/linux/man-pages/man7/pipe.7.html
  */
 export const LOG_WRITE_MAX_BYTES = 4096;
 
 /**
- * The buffer's bound: about four seconds of request lines at saturation. Lines that would go
+ * The buffer's bound. A flow logs about 0.5 KB (2 KB with the embedded emulator's lines), so
+ * this rides out one to three seconds of a stalled stdout at saturation; lines that would go
  * beyond it are dropped (and counted) until stdout takes some.
  */
 export const LOG_BUFFER_MAX_BYTES = 1024 * 1024;

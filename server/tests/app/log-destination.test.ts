@@ -65,6 +65,15 @@ function logLines(stdout: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** Each test bundles and starts a process; a built server takes seconds to start on a busy 2-core machine. */
+const PROCESS_TEST_TIMEOUT_MS = 30_000;
+
+/** Children a failed test may leave running; each test's own stop is the normal way out. */
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 describe('the server process (server.ts) on the bounded asynchronous destination', () => {
   let entry: string;
   let crashOnInput: string;
@@ -83,6 +92,7 @@ describe('the server process (server.ts) on the bounded asynchronous destination
       env: { PATH: process.env.PATH ?? '', NODE_PATH, PORT: String(port), DATA_DIR: join(scratch, name), LOG_LEVEL: 'info' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    children.push(child);
     const stdout = collect(child.stdout as Readable);
     const stderr = collect(child.stderr as Readable);
     await Promise.race([
@@ -117,7 +127,7 @@ describe('the server process (server.ts) on the bounded asynchronous destination
     expect(lines.at(-1)).toMatchObject({ msg: 'shutting down', reason: 'SIGTERM' });
     expect(server.stderr.text()).toBe('');
     expect(code).toBe(0);
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it('writes the uncaught error\'s line, and every line before it, then exits 1', async () => {
     const server = await startServer('crash', ['-r', crashOnInput]);
@@ -132,7 +142,31 @@ describe('the server process (server.ts) on the bounded asynchronous destination
     expect(fatal).toMatchObject({ level: 50, err: { message: 'crash asked for by the test' } });
     expect(lines.at(-1)).toMatchObject({ msg: 'shutting down', reason: 'uncaught error' });
     expect(code).toBe(1);
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
+});
+
+describe('openLogDestination on a quiet server', () => {
+  it('writes a lone line without waiting for more lines or a flush', async () => {
+    // One line is less than minBytes: the periodic flush writes it while the process lives on.
+    const quiet = await bundle('quiet', {
+      source: `
+        import { openLogDestination } from './log-destination';
+        const destination = openLogDestination({ fd: 1 });
+        destination.stream.write('{"msg":"a lone line"}\\n');
+        process.once('message', () => process.disconnect?.());
+      `,
+    });
+    const child = spawn(process.execPath, [quiet], { env: { PATH: process.env.PATH ?? '', NODE_PATH }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    children.push(child);
+    const stdout = collect(child.stdout as Readable);
+    await stdout.waitFor('{"msg":"a lone line"}\n');
+    expect(child.exitCode).toBeNull();
+    const closed = once(child, 'close');
+    child.send('exit now');
+    const [code] = await closed;
+    expect(code).toBe(0);
+    expect(stdout.text()).toBe('{"msg":"a lone line"}\n');
+  }, PROCESS_TEST_TIMEOUT_MS);
 });
 
 describe('openLogDestination with a stdout that takes nothing', () => {
@@ -172,6 +206,7 @@ describe('openLogDestination with a stdout that takes nothing', () => {
       env: { PATH: process.env.PATH ?? '', NODE_PATH },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
+    children.push(child);
     const [report] = (await once(child, 'message')) as [{ dropped: number; heapGrowth: number }];
     // 100 000 lines of about 200 bytes, 20 MB, went by; what the destination holds stays within its bound.
     expect(report.heapGrowth).toBeLessThan(4 * 1024 * 1024);
@@ -188,5 +223,5 @@ describe('openLogDestination with a stdout that takes nothing', () => {
     expect(written.length + report.dropped).toBe(TOTAL_LINES);
     expect(written).toEqual([...written].sort((a, b) => a - b));
     expect(new Set(written).size).toBe(written.length);
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 });
