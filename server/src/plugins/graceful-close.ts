@@ -96,9 +96,9 @@ const ALL_PROCESS_EVENTS: NonNullable<closeWithGrace.Options['skip']> = [
 
 /**
  * Closes the app gracefully on SIGINT/SIGTERM (and on an uncaught error, after logging it) and
- * writes out the buffered log lines, through close-with-grace: it exits 0 after a clean close and 1 after a failed one, and at
- * `deadlineMs` it exits 1 whatever is still pending (a store that hangs on close), after our
- * log line. A second signal exits at once.
+ * writes out the buffered log lines, through close-with-grace: it exits 0 after a clean close
+ * and 1 after a failed one, and at `deadlineMs` it exits 1 whatever is still pending (a store
+ * that hangs on close), after our log line. A second signal exits at once.
  * @returns close-with-grace's handle; `close()` starts the same close by hand
  * @see https://github.com/mcollina/close-with-grace
  */
