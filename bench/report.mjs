@@ -245,8 +245,8 @@ export function renderTargetsLine(targets) {
   return `targets ${met}/${evaluated.length} met: ${parts.join('; ')}`;
 }
 
-/** The one line printed last. */
-export function summarize({ crypto, ours, comparison, targets }) {
+/** The one line printed last; `failedFlows` counts every system's failed flows. */
+export function summarize({ crypto, ours, comparison, targets, failedFlows }) {
   const evaluated = targets.filter((target) => target.met !== null);
   return [
     `bench: saturation ${fixed(ours.saturationFlowsPerSecond, 0)} flows/s at ${fixed(ours.saturationClients, 0)} clients (median of ${ours.rounds})`,
@@ -256,7 +256,7 @@ export function summarize({ crypto, ours, comparison, targets }) {
     `p99 @50% ${fixed(ours.halfLoadP99Ms, 1)} ms`,
     `gateway latency: ${fixed(ours.latencyScenarioFlowsPerSecond, 0)} flows/s`,
     `peak RSS ${fixed(mib(ours.peakRssBytes), 0)} MiB`,
-    ...(ours.failures > 0 ? [`${ours.failures} FAILED flows`] : []),
+    ...(failedFlows > 0 ? [`${failedFlows} FAILED flows (errors column of the phase table)`] : []),
     `targets ${evaluated.filter((target) => target.met).length}/${evaluated.length} met`,
   ].join(' | ');
 }

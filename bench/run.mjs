@@ -422,6 +422,9 @@ async function runSystem(system, round, { emulator, crypto, dataDir, running, st
       socketOpeningPath: SOCKET_OPENING_PATH,
     });
     const { steps, saturation } = await findSaturation(target, crypto, nextRequest, prefix);
+    if (!(saturation.flowsPerSecond > 0)) {
+      throw new Error(`${system.label} completed no flow (${JSON.stringify(saturation.failureCodes)}); see ${logPath}`);
+    }
 
     const phaseMs = settings.phaseSeconds * 1000;
     // Enough sockets that a scheduled flow never waits for one unless the server is behind.
@@ -531,7 +534,8 @@ async function main() {
     const latency = { latencyClients: settings.latencyClients, latencyMs: settings.emulatorLatencyMs };
     const targets = evaluateTargets({ crypto, ours, peer, ...latency });
     const gatewayOverlap = describeGatewayOverlap({ ours, ...latency });
-    const summary = summarize({ crypto, ours, comparison, targets });
+    const failedFlows = Object.values(summaries).reduce((sum, system) => sum + system.failures, 0);
+    const summary = summarize({ crypto, ours, comparison, targets, failedFlows });
     const allPhases = systems.flatMap((system) => runs[system.key].flatMap((run) => run.phases));
 
     const results = {
