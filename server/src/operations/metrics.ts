@@ -13,6 +13,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VerificationStatus } from '../../../utils/api-contract';
 import { UpstreamErrorKind } from '../alipay/upstream-error';
+import { droppedStdoutLogLines } from '../app/log-destination';
 
 /** How an Alipay call ended: an answer we trusted, or the kind of UpstreamError (`error` for anything else thrown). */
 export type AlipayCallOutcome = 'success' | UpstreamErrorKind | 'error';
@@ -70,6 +71,11 @@ export interface Metrics {
    * it shows that every paid call was written down first.
    */
   readonly initializeAttempts: Gauge<'state'>;
+  /**
+   * `log_lines_dropped_total`: log lines this process dropped because stdout did not keep up and
+   * the bounded log buffer was full (app/log-destination.ts), read at each scrape.
+   */
+  readonly droppedLogLines: Counter;
   /** Counts one status change into `verifications_total`. */
   recordStatusChange(to: VerificationStatus): void;
   /** Where `initialize_attempts` reads its counts (the store piece sets it). */
@@ -116,6 +122,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const state of Object.keys(counts)) this.set({ state }, counts[state]);
     },
   });
+  // The destination counts drops for the whole process; each registry adds what it has not reported yet.
+  let reportedLogDrops = 0;
+  const droppedLogLines = new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because stdout did not keep up and the log buffer was full',
+    registers,
+    collect() {
+      const dropped = droppedStdoutLogLines();
+      this.inc(dropped - reportedLogDrops);
+      reportedLogDrops = dropped;
+    },
+  });
   return {
     registry,
     httpRequests: new Counter({
@@ -154,6 +172,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     initializeAttempts,
+    droppedLogLines,
     recordStatusChange(to) {
       verifications.inc({ status: to });
     },
