@@ -126,7 +126,7 @@ app.use((error, req, res, next) => {
   return res.status(500).json({ error: { code: 'INTERNAL' } });
 });
 
-const server = app.listen(Number(PORT), HOST);
+const server = app.listen(Number(PORT), HOST, () => process.stdout.write(`peer listening on http://${HOST}:${PORT}\n`));
 const shutdown = () => server.close(() => {
   db.close();
   process.exit(0);
