@@ -211,6 +211,10 @@ export async function openSqliteRepository(filename: string): Promise<Repository
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
+  // Statement journals (a savepoint's copy of every page a write touches), sorts and temporary
+  // B-trees in memory: as files in /var/tmp they cost a write system call per page. None of it
+  // needs to survive a crash, and the database file's durability does not depend on it.
+  database.pragma('temp_store = MEMORY');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) });
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const { error } = await migrator.migrateToLatest();

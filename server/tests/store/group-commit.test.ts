@@ -39,15 +39,15 @@ const insertItem = (id: string, parent: string | null = null) => () =>
 const itemIds = (reader: Database.Database = database) =>
   reader.prepare('select id from items order by id').pluck().all() as string[];
 
-describe('group commit', () => {
-  /** A write that first notes which items another connection can read at that moment. */
-  function insertNotingVisible(id: string, reader: Database.Database, seen: string[][]) {
-    return () => {
-      seen.push(itemIds(reader));
-      return insertItem(id)();
-    };
-  }
+/** A write that first notes which items another connection can read at that moment. */
+function insertNotingVisible(id: string, reader: Database.Database, seen: string[][]) {
+  return () => {
+    seen.push(itemIds(reader));
+    return insertItem(id)();
+  };
+}
 
+describe('group commit', () => {
   it('commits the writes queued in one turn of the event loop in one transaction', async () => {
     const reader = new Database(join(directory, 'store.db'));
     const seen: string[][] = [];
@@ -93,6 +93,23 @@ describe('group commit', () => {
     expect(database.inTransaction).toBe(false);
     expect(itemIds()).toEqual([]);
     await expect(committer.run(insertItem('after'))).resolves.toBe(1);
+  });
+
+  it('rolls back a lone write that threw (its own transaction, no savepoint), and gives its caller the error', async () => {
+    const failing = () => {
+      insertItem('half-written')();
+      throw Object.assign(new Error('refused'), { code: 'TEST_REFUSED' });
+    };
+    await expect(committer.run(failing)).rejects.toMatchObject({ code: 'TEST_REFUSED' });
+    expect(database.inTransaction).toBe(false);
+    expect(itemIds()).toEqual([]);
+    await expect(committer.run(insertItem('after'))).resolves.toBe(1);
+  });
+
+  it('rejects a lone write whose COMMIT fails, and keeps nothing of it', async () => {
+    await expect(committer.run(insertItem('a', 'no-such-parent'))).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    expect(database.inTransaction).toBe(false);
+    expect(itemIds()).toEqual([]);
   });
 
   it('commits at once on flush, without waiting for the event loop', () => {
