@@ -88,13 +88,22 @@ export function newUuidV7(now: number = Date.now()): string {
   );
 }
 
+// "IV" and the Beijing time of the second last formatted: most calls fall in the same second.
+let orderNoSecond = Number.NaN;
+let orderNoPrefix = '';
+
 /**
  * A fresh outer_order_no: "IV", the Beijing time to the second and 16 random hex characters,
  * 32 alphanumerics in all (Alipay allows at most 32), so it sorts by time and never repeats.
  */
 export function newOuterOrderNo(now: number): string {
+  const second = Math.floor(now / 1000);
+  if (second !== orderNoSecond) {
+    orderNoSecond = second;
+    orderNoPrefix = `IV${formatBeijingTimestamp(now).replace(/\D/g, '')}`;
+  }
   const random = takeRandomBytes(8);
   let suffix = '';
   for (let index = 0; index < 8; index += 1) suffix += HEX[random[index]];
-  return `IV${formatBeijingTimestamp(now).replace(/\D/g, '')}${suffix}`;
+  return `${orderNoPrefix}${suffix}`;
 }

@@ -86,6 +86,14 @@ describe('newOuterOrderNo', () => {
     }
     expect(numbers.size).toBe(1000);
   });
+
+  it('follows the clock from one second to the next', () => {
+    const { newOuterOrderNo } = loadIds();
+    const now = Date.UTC(2026, 0, 15, 20, 30, 0, 999);
+    expect(newOuterOrderNo(now)).toMatch(/^IV20260116043000[0-9a-f]{16}$/);
+    expect(newOuterOrderNo(now + 1)).toMatch(/^IV20260116043001[0-9a-f]{16}$/);
+    expect(newOuterOrderNo(now - 60_000)).toMatch(/^IV20260116042900[0-9a-f]{16}$/);
+  });
 });
 
 describe('the random buffer', () => {
