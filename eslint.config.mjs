@@ -53,6 +53,20 @@ export default tseslint.config(
     },
   },
   {
+    // alipay-sdk is a dev dependency: tests run it as the independent cross-check of our keys,
+    // cert SNs and certify URL (server/tests/alipay/), and the server never loads it.
+    files: ['server/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'alipay-sdk', message: 'alipay-sdk is a dev dependency (the tests\' cross-check): use server/src/alipay/ instead.' }],
+          patterns: [{ group: ['alipay-sdk/*'], message: 'alipay-sdk is a dev dependency (the tests\' cross-check): use server/src/alipay/ instead.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['h5/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-console': 'error' },

@@ -427,8 +427,8 @@ function parseCertificate(text: string, source: string, problems: string[]): X50
 }
 
 /**
- * Alipay's root file bundles several roots (RSA and others); alipay-sdk derives
- * alipay_root_cert_sn from the RSA ones, so at least one must be there.
+ * Alipay's root file bundles several roots (RSA and others); alipay_root_cert_sn comes from
+ * the RSA-signed ones (alipay-cert.ts, the rule of Alipay's SDKs), so at least one must be there.
  */
 function checkRootCertificates(text: string, problems: string[]): void {
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
