@@ -7,7 +7,7 @@
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.certify
  * @see https://opendocs.alipay.com/apis/api_2/alipay.user.certify.open.query
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import {
   CERTIFY_ID_LIFETIME_MS,
   CertifyUrlResponse,
@@ -19,7 +19,6 @@ import {
 import { Branding, CONSENT_LANGUAGES, consentNoticeFor } from '../../../utils/consent-notice';
 import { ageInBeijing, GUARDIAN_CONSENT_AGE, maskCertNo, validateIdentity, ValidIdentity } from '../../../utils/identity';
 import { AlipayGateway, CertifyQueryResult } from '../alipay/alipay-client';
-import { formatBeijingTimestamp } from '../alipay/beijing-time';
 import { withRetries } from '../alipay/retry';
 import { UpstreamError } from '../alipay/upstream-error';
 import { Clock, RandomSource, Sleeper } from '../clock';
@@ -29,6 +28,7 @@ import { Limiter } from '../scale/limiter';
 import { InitializeAttempt, Repository, VerificationRecord } from '../store/repository';
 import { verificationEvent } from '../webhooks/events';
 import { DEFAULT_RECONCILE_SCHEDULE, nextCheckAt, parseReconcileSchedule } from '../workers/reconcile-schedule';
+import { newOuterOrderNo, newUuidV7 } from './ids';
 
 /** One audit line per status change: who, what, when and Alipay's trace id; never a name or ID number. */
 export interface AuditEntry {
@@ -145,14 +145,6 @@ export interface CreateVerificationResult {
  * It also absorbs drift between our clock, which computed expiresAt, and Alipay's.
  */
 export const REUSE_MIN_REMAINING_MS = 10 * 60 * 1000;
-
-/**
- * A fresh outer_order_no: "IV", the Beijing time to the second and 16 random hex characters,
- * 32 alphanumerics in all, so it sorts by time and never repeats.
- */
-export function newOuterOrderNo(now: number): string {
-  return `IV${formatBeijingTimestamp(now).replace(/\D/g, '')}${randomBytes(8).toString('hex')}`;
-}
 
 function canonicalJson(value: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(value).sort().reduce<Record<string, unknown>>((sorted, key) => {
@@ -488,7 +480,7 @@ export class VerificationService {
   private async writeAheadAttempt(userId: string, certNoHmac: string, idempotencyKey: string | null): Promise<InitializeAttempt> {
     const at = this.deps.clock();
     const attempt: InitializeAttempt = {
-      id: randomUUID(),
+      id: newUuidV7(at),
       userId,
       outerOrderNo: newOuterOrderNo(at),
       certNoHmac,
