@@ -480,7 +480,7 @@ export class VerificationService {
   private async writeAheadAttempt(userId: string, certNoHmac: string, idempotencyKey: string | null): Promise<InitializeAttempt> {
     const at = this.deps.clock();
     const attempt: InitializeAttempt = {
-      id: newUuidV7(at),
+      id: newUuidV7(),
       userId,
       outerOrderNo: newOuterOrderNo(at),
       certNoHmac,
