@@ -124,6 +124,8 @@ export interface AlipayClientOptions extends AlipayCredentials {
   clock: Clock;
   /** An HTTP(S) proxy for every gateway call, for servers that reach the internet only through one. */
   proxyUrl?: string;
+  /** Connections kept to the gateway (gateway-transport.ts). Default GATEWAY_CONNECTIONS. */
+  gatewayConnections?: number;
   /** Cert mode: where downloaded Alipay certificates are kept across restarts (created when missing). */
   certCacheDir?: string;
   log?: AlipayClientLog;
@@ -216,6 +218,7 @@ export function createAlipayClient(options: AlipayClientOptions): AlipayClient {
     timeoutMs: options.timeoutMs,
     userAgent: CLIENT_AGENT,
     proxyUrl: options.proxyUrl,
+    connections: options.gatewayConnections,
   });
 
   /** The common parameters of one call, snake_case as the gateway reads them. */

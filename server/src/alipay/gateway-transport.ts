@@ -55,6 +55,8 @@ export interface GatewayTransportOptions {
    */
   timeoutMs: number;
   userAgent: string;
+  /** How many connections the pool keeps. Default GATEWAY_CONNECTIONS. */
+  connections?: number;
   /**
    * An http:// or https:// proxy (credentials in the URL are sent as Proxy-Authorization)
    * to tunnel every call through. Never appears in an error message.
@@ -65,15 +67,21 @@ export interface GatewayTransportOptions {
 /** Far above any answer of the four methods this product calls (they are under 2 KB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /**
- * Connections to the gateway, each kept open. Sized for 200 concurrent flows (three gateway
- * calls each, one at a time) on a 2-core server, whose own RSA work caps it at some 40 to 75
- * flows (120 to 225 calls) a second: at Alipay's ~100 ms per call, 32 connections carry ~320
- * calls a second, more than the server can make. More connections would not add throughput,
- * only calls in flight at once: with the emulator embedded, each of those is work on this
- * process's own event loop, and under CPU contention 64 in flight let calls wait past their
- * timeout where 32 did not (server/scripts/load-flows.mjs; docs/performance.md).
+ * Connections to the gateway, each kept open: the most calls in flight at once. A flow makes one
+ * gateway call, so the pool must hold saturation x the gateway's latency (Little's law): with
+ * RSA on the thread pool one process saturates near 430 flows a second on 2 cores (npm run
+ * bench), which at Alipay's 100 to 250 ms per call needs 43 to 108 connections. 32 held the
+ * bench's 100 ms scenario to 251 flows/s (32 / 0.1 s = 320 calls/s at best); 128 leaves room
+ * for a slower gateway without letting a stalled one pile up unbounded work.
  */
-export const GATEWAY_CONNECTIONS = 32;
+export const GATEWAY_CONNECTIONS = 128;
+/**
+ * The pool for the emulator embedded in this same process (`npm start` without EMULATOR_URL).
+ * Every call in flight is then work on this process's own event loop, so more connections only
+ * queue more of it: 200 clients of server/scripts/load-flows.mjs ran without an error on 32,
+ * and 128 let 12 of 1790 auth-code exchanges wait past their 5 s timeout (504).
+ */
+export const EMBEDDED_EMULATOR_CONNECTIONS = 32;
 /**
  * An idle connection is closed after this long, before a server's own keep-alive timeout
  * (5 s in Node, more elsewhere) can close it under a request just being sent. undici also
@@ -99,7 +107,7 @@ function errorCode(error: unknown): string | undefined {
 export function createGatewayTransport(options: GatewayTransportOptions): GatewayTransport {
   const gateway = new URL(options.gateway);
   const poolOptions = {
-    connections: GATEWAY_CONNECTIONS,
+    connections: options.connections ?? GATEWAY_CONNECTIONS,
     keepAliveTimeout: IDLE_SOCKET_TIMEOUT_MS,
     keepAliveMaxTimeout: IDLE_SOCKET_TIMEOUT_MS,
     headersTimeout: options.timeoutMs,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import { ClientConfig } from '../../../utils/api-contract';
 import { AlipayClientOptions, AlipayGateway, createAlipayClient } from '../alipay/alipay-client';
+import { EMBEDDED_EMULATOR_CONNECTIONS } from '../alipay/gateway-transport';
 import { ServerConfig } from '../config';
 import { EmulatorKeys } from '../emulator/keys';
 import { instrumentAlipayGateway } from '../operations/alipay-metrics';
@@ -61,6 +62,7 @@ export const alipay = fp<AlipayOptions>(
         gateway: `${emulatorBase}/emulator/gateway.do`,
         timeoutMs: config.alipayTimeoutMs,
         clock: app.clock,
+        gatewayConnections: config.alipay.emulatorUrl === undefined ? EMBEDDED_EMULATOR_CONNECTIONS : undefined,
       };
       clientConfig = {
         mode: 'emulator',

@@ -5,7 +5,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, connect, Socket } from 'node:net';
-import { createGatewayTransport, GATEWAY_CONNECTIONS, GatewayTransport } from '../../src/alipay/gateway-transport';
+import { createGatewayTransport, EMBEDDED_EMULATOR_CONNECTIONS, GATEWAY_CONNECTIONS, GatewayTransport } from '../../src/alipay/gateway-transport';
 import { upstreamErrorOf } from '../support/records';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
@@ -84,6 +84,18 @@ it('carries 200 concurrent calls on at most GATEWAY_CONNECTIONS kept-alive conne
     expect(connections).toBe(opened);
   } finally {
     patient.close();
+  }
+});
+
+it('keeps to the connections it is given (the embedded emulator\'s smaller pool)', async () => {
+  handle = (_request, _body, response) => setImmediate(() => response.writeHead(200).end('{}'));
+  const small = createGatewayTransport({ gateway: gatewayUrl(), timeoutMs: 5000, userAgent: 'test-agent', connections: EMBEDDED_EMULATOR_CONNECTIONS });
+  try {
+    await Promise.all(Array.from({ length: 200 }, () => small.post({}, {})));
+    expect(connections).toBeGreaterThan(1);
+    expect(connections).toBeLessThanOrEqual(EMBEDDED_EMULATOR_CONNECTIONS);
+  } finally {
+    small.close();
   }
 });
 
