@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { prepareStartUp } from '../src/start-up';
 import { testKeys, TEST_PEPPER, TEST_MERCHANT_ENV } from './support/harness';
 import { configProblemsOf } from './support/config-problems';
+import { NODE_BUNDLE_OPTIONS } from './support/node-processes';
 
 const SERVER_ROOT = join(__dirname, '..');
 const REPO_ROOT = join(SERVER_ROOT, '..');
@@ -91,12 +92,7 @@ describe('the process entry (server.ts)', () => {
     await build({
       entryPoints: [join(SERVER_ROOT, 'src', 'server.ts')],
       outfile: entry,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'silent',
+      ...NODE_BUNDLE_OPTIONS,
     });
   });
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { build } from 'esbuild';
-import { freePort } from '../support/node-processes';
+import { freePort, NODE_BUNDLE_OPTIONS } from '../support/node-processes';
 
 const SERVER_ROOT = join(__dirname, '..', '..');
 const REPO_ROOT = join(SERVER_ROOT, '..');
@@ -29,12 +29,7 @@ async function bundle(name: string, entry: { path: string } | { source: string }
   await build({
     ...('path' in entry ? { entryPoints: [entry.path] } : { stdin: { contents: entry.source, resolveDir: join(SERVER_ROOT, 'src', 'app'), loader: 'ts' } }),
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'silent',
+    ...NODE_BUNDLE_OPTIONS,
   });
   return outfile;
 }

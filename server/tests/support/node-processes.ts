@@ -8,9 +8,19 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, BuildOptions } from 'esbuild';
 
 const ROOT = join(__dirname, '..', '..', '..');
+
+/** How scripts/build.mjs bundles the server for Node: one CommonJS file, packages left to node_modules. */
+export const NODE_BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  packages: 'external',
+  logLevel: 'silent',
+};
 
 /** Bundles server/src/server.ts and the standalone emulator; returns the two scripts' paths. */
 export async function bundleEntryPoints(): Promise<{ server: string; emulator: string }> {
@@ -18,11 +28,7 @@ export async function bundleEntryPoints(): Promise<{ server: string; emulator: s
   await build({
     entryPoints: { server: join(ROOT, 'server/src/server.ts'), emulator: join(ROOT, 'server/src/emulator/main.ts') },
     outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
+    ...NODE_BUNDLE_OPTIONS,
     logLevel: 'warning',
   });
   return { server: join(outdir, 'server.js'), emulator: join(outdir, 'emulator.js') };
