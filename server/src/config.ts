@@ -8,13 +8,15 @@
  * from which other variables happen to be set, and every key and certificate is parsed here,
  * so a bad one is a line in the problem list instead of a crash on the first call.
  */
-import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { MinorPolicy } from '../../utils/api-contract';
 import { Branding, DEVELOPMENT_BRANDING } from '../../utils/consent-notice';
 import { AlipayCredentials, KeyType } from './alipay/alipay-client';
+import { alipayRootCertSnOf } from './alipay/alipay-cert';
+import { readAlipayPublicKey, readAppPrivateKey } from './alipay/key-material';
 import { readScaleConfig, ScaleConfig } from './scale-config';
 import { DEFAULT_RECONCILE_SCHEDULE, parseReconcileSchedule } from './workers/reconcile-schedule';
 
@@ -349,9 +351,7 @@ function tryParse(parse: () => KeyObject): KeyObject | undefined {
 }
 
 function parseBareRsaPrivateKey(text: string, keyType: KeyType): KeyObject | undefined {
-  if (!BASE64.test(text)) return undefined;
-  const der = Buffer.from(text.replace(/\s+/g, ''), 'base64');
-  return tryParse(() => createPrivateKey({ key: der, format: 'der', type: keyType === 'PKCS1' ? 'pkcs1' : 'pkcs8' }));
+  return BASE64.test(text) ? tryParse(() => readAppPrivateKey(text, keyType)) : undefined;
 }
 
 /**
@@ -375,7 +375,7 @@ function parsePrivateKey(secret: Secret, keyTypeSetting: KeyType | undefined, pr
       problems.push(`ALIPAY_KEY_TYPE=${keyTypeSetting} contradicts ${secret.source}, whose PEM header says ${labelled}: unset ALIPAY_KEY_TYPE`);
     }
     keyType = labelled;
-    key = tryParse(() => createPrivateKey(secret.text));
+    key = tryParse(() => readAppPrivateKey(secret.text, labelled));
   } else {
     keyType = keyTypeSetting ?? 'PKCS1';
     key = parseBareRsaPrivateKey(secret.text, keyType);
@@ -396,14 +396,9 @@ function parsePrivateKey(secret: Secret, keyTypeSetting: KeyType | undefined, pr
 /** Alipay's public key as SPKI PEM, from PEM (SPKI or PKCS1) or the bare base64 SPKI Alipay's console shows. */
 function parsePublicKey(secret: Secret, problems: string[]): KeyObject | undefined {
   const label = PEM_LABEL.exec(secret.text)?.[1];
-  let key: KeyObject | undefined;
-  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') {
-    key = tryParse(() => createPublicKey(secret.text));
-  } else if (label === undefined && BASE64.test(secret.text)) {
-    const der = Buffer.from(secret.text.replace(/\s+/g, ''), 'base64');
-    key = tryParse(() => createPublicKey({ key: der, format: 'der', type: 'spki' }));
-  }
-  if (key === undefined || key.asymmetricKeyType !== 'rsa') {
+  const readable = label === undefined ? BASE64.test(secret.text) : label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY';
+  const key = readable ? tryParse(() => readAlipayPublicKey(secret.text)) : undefined;
+  if (key === undefined) {
     problems.push(`${secret.source}: not an RSA public key (PEM, or the bare base64 Alipay's console shows)`);
     return undefined;
   }
@@ -431,15 +426,7 @@ function parseCertificate(text: string, source: string, problems: string[]): X50
  * the RSA-signed ones (alipay-cert.ts, the rule of Alipay's SDKs), so at least one must be there.
  */
 function checkRootCertificates(text: string, problems: string[]): void {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  const rsaRoots = blocks.filter((block) => {
-    try {
-      return new X509Certificate(block).publicKey.asymmetricKeyType === 'rsa';
-    } catch {
-      return false;
-    }
-  });
-  if (rsaRoots.length === 0) problems.push('ALIPAY_ROOT_CERT_FILE: holds no X.509 certificate (PEM) with an RSA key');
+  if (alipayRootCertSnOf(text) === '') problems.push('ALIPAY_ROOT_CERT_FILE: holds no RSA-signed X.509 certificate (PEM)');
 }
 
 function parseHttpUrl(raw: string, name: string, problems: string[]): URL | undefined {

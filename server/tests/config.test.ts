@@ -439,7 +439,7 @@ describe('real mode', () => {
       expect(problemsOf({ ...base, ...certFiles, ALIPAY_APP_CERT_FILE: garbage, ALIPAY_PUBLIC_CERT_FILE: garbage, ALIPAY_ROOT_CERT_FILE: garbage })).toEqual([
         'ALIPAY_APP_CERT_FILE: not an X.509 certificate (PEM) with an RSA key',
         'ALIPAY_PUBLIC_CERT_FILE: not an X.509 certificate (PEM) with an RSA key',
-        'ALIPAY_ROOT_CERT_FILE: holds no X.509 certificate (PEM) with an RSA key',
+        'ALIPAY_ROOT_CERT_FILE: holds no RSA-signed X.509 certificate (PEM)',
       ]);
       expect(problemsOf({ ...base, ...certFiles, ALIPAY_APP_CERT_FILE: certFiles.ALIPAY_PUBLIC_CERT_FILE })).toEqual([
         'ALIPAY_APP_CERT_FILE does not hold the public key of the app private key: the two come from different key pairs',
